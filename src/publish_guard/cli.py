@@ -1,0 +1,109 @@
+"""``publish-guard serve | registry | demo | check``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from publish_guard import __version__
+
+USAGE = f"""publish-guard {__version__}: an npm registry proxy that explains failed publishes
+
+usage: publish-guard <command> [options]
+
+commands:
+  serve      run the guard in front of an npm registry (--upstream URL)
+  registry   run the embedded npm registry emulator (Artifactory, Nexus, Verdaccio, npmjs)
+  demo       run the emulator and the guard in front of it, ready to try with npm
+  check      tell whether name@version can be published
+
+'publish-guard <command> --help' describes each command's options.
+"""
+
+
+def serve(argv: Sequence[str]) -> int:
+    from aiohttp import web
+
+    from publish_guard.app import create_app
+    from publish_guard.config import ConfigError, build_parser, load_settings
+    from publish_guard.logs import configure_logging
+
+    if any(arg in ("-h", "--help") for arg in argv):
+        build_parser().print_help()
+        return 0
+    try:
+        settings = load_settings(argv, os.environ)
+    except ConfigError as exc:
+        print(f"publish-guard: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_format, settings.log_level)
+    import structlog
+
+    structlog.get_logger("publish_guard").info(
+        "starting",
+        version=__version__,
+        listen=f"http://{settings.listen}/",
+        upstream=str(settings.upstream),
+        public_url=str(settings.public_url or ""),
+    )
+    web.run_app(
+        create_app(settings),
+        host=settings.listen.host,
+        port=settings.listen.port,
+        access_log=None,
+        print=lambda text: None,
+        loop=new_event_loop(),
+        shutdown_timeout=10,
+    )
+    return 0
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop where it is installed (it is on Linux and macOS), asyncio's loop elsewhere."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - Windows
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def _lazy(module: str) -> Callable[[Sequence[str]], int]:
+    def run(argv: Sequence[str]) -> int:
+        import importlib
+
+        main: Callable[[list[str]], int] = importlib.import_module(module).main
+        return main(list(argv))
+
+    return run
+
+
+COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
+    "serve": serve,
+    "registry": _lazy("publish_guard.registry.cli"),
+    "demo": _lazy("publish_guard.demo"),
+    "check": _lazy("publish_guard.check"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0 if args else 2
+    if args[0] in ("-V", "--version", "version"):
+        print(__version__)
+        return 0
+    command = COMMANDS.get(args[0])
+    if command is None:
+        print(f"publish-guard: unknown command {args[0]!r}\n\n{USAGE}", file=sys.stderr)
+        return 2
+    try:
+        return command(args[1:])
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

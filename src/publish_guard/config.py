@@ -1,0 +1,276 @@
+"""Settings: one frozen object, loaded once from flags, environment and a TOML file.
+
+Precedence is flags > ``PUBLISH_GUARD_<NAME>`` environment > ``--config`` file > defaults. Every
+option is declared once in ``OPTIONS``; the flag, the environment variable and the file key are
+derived from its name, so they cannot drift (the Helm chart is checked against the same table).
+A bad value raises ``ConfigError`` with one line naming the option and where the value came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from yarl import URL
+
+ENV_PREFIX = "PUBLISH_GUARD_"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listen:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def parse_size(text: str) -> int:
+    """``"200mb"``, ``"10MiB"``, ``"1048576"`` → bytes (binary units, as npm and Verdaccio use)."""
+    match = _SIZE.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a size (examples: 1048576, 512kb, 200mb, 1gb)")
+    number, unit = match.groups()
+    return int(float(number) * _SIZE_UNITS[(unit or "").lower()[:1]])
+
+
+def parse_duration(text: str) -> float:
+    """``"30"``, ``"30s"``, ``"500ms"``, ``"2m"`` → seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*", text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration (examples: 30, 30s, 500ms, 2m)")
+    value = float(match.group(1))
+    unit = match.group(2) or "s"
+    seconds = value / 1000 if unit == "ms" else value * 60 if unit == "m" else value
+    if seconds <= 0:
+        raise ValueError(f"{text!r} must be greater than zero")
+    return seconds
+
+
+def parse_listen(text: str) -> Listen:
+    host, sep, port_text = text.rpartition(":")
+    if not sep or not port_text.isdigit():
+        raise ValueError(f"{text!r} is not HOST:PORT (example: 127.0.0.1:8080)")
+    port = int(port_text)
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port {port} is out of range 0-65535")
+    return Listen(host.strip("[]") or "0.0.0.0", port)
+
+
+def parse_base_url(text: str) -> URL:
+    """An http(s) URL with a host, normalised to end in ``/`` (a registry base)."""
+    url = URL(text.strip())
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"{text!r} is not an http:// or https:// URL with a host")
+    if url.query_string or url.fragment:
+        raise ValueError(f"{text!r} must not have a query or fragment")
+    if url.user or url.password:
+        raise ValueError(
+            f"{url.with_user(None)!s} must not carry credentials; clients send their own tokens"
+        )
+    if not url.raw_path.endswith("/"):
+        url = url.with_path(url.raw_path + "/", encoded=True)
+    return url
+
+
+def parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{text!r} is not a boolean (true/false)")
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text not in allowed:
+            raise ValueError(f"{text!r} is not one of {', '.join(allowed)}")
+        return text
+
+    return parse
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(f"{text!r} must be at least 1")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    name: str  # the Settings field; flag --name-with-dashes; env PUBLISH_GUARD_NAME
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+    metavar: str = "VALUE"
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "upstream", parse_base_url, None, "URL of the npm registry to protect (required)", "URL"
+    ),
+    Option("listen", parse_listen, Listen("127.0.0.1", 8080), "address to serve on", "HOST:PORT"),
+    Option(
+        "public_url",
+        parse_base_url,
+        None,
+        "URL clients use to reach the guard; tarball URLs in package documents are rewritten "
+        "from the upstream's base to this one",
+        "URL",
+    ),
+    Option("connect_timeout", parse_duration, 10.0, "upstream connect timeout", "SECONDS"),
+    Option(
+        "read_timeout",
+        parse_duration,
+        60.0,
+        "longest wait for the upstream to send the next bytes of an answer",
+        "SECONDS",
+    ),
+    Option(
+        "publish_timeout",
+        parse_duration,
+        300.0,
+        "longest a publish may take at the upstream from start to answer",
+        "SECONDS",
+    ),
+    Option(
+        "max_publish_size",
+        parse_size,
+        parse_size("256mb"),
+        "largest publish body accepted (the body is ~1.34x the tarball)",
+        "SIZE",
+    ),
+    Option(
+        "max_header_size", parse_size, parse_size("16kb"), "largest request header line", "SIZE"
+    ),
+    Option(
+        "upstream_connections",
+        _positive_int,
+        100,
+        "pooled keep-alive connections to the upstream",
+        "N",
+    ),
+    Option("log_format", _choice("auto", "json", "console"), "auto", "log line format", "FORMAT"),
+    Option("log_level", _choice("debug", "info", "warning", "error"), "info", "log level", "LEVEL"),
+    Option("access_log", parse_bool, True, "log one line per request", "BOOL"),
+)
+_BY_NAME = {option.name: option for option in OPTIONS}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    upstream: URL
+    listen: Listen = Listen("127.0.0.1", 8080)
+    public_url: URL | None = None
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    publish_timeout: float = 300.0
+    max_publish_size: int = 256 * 1024**2
+    max_header_size: int = 16 * 1024
+    upstream_connections: int = 100
+    log_format: str = "auto"
+    log_level: str = "info"
+    access_log: bool = True
+    config_file: Path | None = None
+
+    def redacted(self) -> dict[str, str]:
+        """The effective configuration as text, safe to show (no credentials are ever stored)."""
+        return {
+            f.name: "" if getattr(self, f.name) is None else str(getattr(self, f.name))
+            for f in fields(self)
+        }
+
+
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    parser = parser or argparse.ArgumentParser(prog="publish-guard serve")
+    parser.add_argument(
+        "--config", metavar="FILE", help=f"TOML settings file (env {ENV_PREFIX}CONFIG)"
+    )
+    for option in OPTIONS:
+        default = option.default if option.default is not None else "none"
+        parser.add_argument(
+            option.flag,
+            dest=option.name,
+            metavar=option.metavar,
+            help=f"{option.help} (env {option.env}; default {default})",
+        )
+    return parser
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc}") from None
+    values = {str(key).replace("-", "_"): value for key, value in data.items()}
+    unknown = sorted(set(values) - set(_BY_NAME))
+    if unknown:
+        raise ConfigError(
+            f"config file {path}: unknown setting(s) {', '.join(unknown)}; "
+            f"known: {', '.join(_BY_NAME)}"
+        )
+    return values
+
+
+def load_settings(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
+    """Parse flags, environment and file into validated ``Settings`` (raises ``ConfigError``)."""
+    parser = build_parser()
+    parser.exit_on_error = False
+    try:
+        args = parser.parse_args(list(argv))
+    except argparse.ArgumentError as exc:
+        raise ConfigError(str(exc)) from None
+    flags: dict[str, str | None] = vars(args)
+
+    config_path = flags.pop("config") or environ.get(ENV_PREFIX + "CONFIG")
+    from_file = _read_file(Path(config_path)) if config_path else {}
+
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        raw: Any
+        if flags.get(option.name) is not None:
+            raw, source = flags[option.name], option.flag
+        elif option.env in environ:
+            raw, source = environ[option.env], option.env
+        elif option.name in from_file:
+            raw, source = from_file[option.name], f"{config_path}: {option.name}"
+        else:
+            values[option.name] = option.default
+            continue
+        text = str(raw).lower() if isinstance(raw, bool) else str(raw)
+        try:
+            values[option.name] = option.parse(text)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
+
+    if values["upstream"] is None:
+        raise ConfigError(
+            f"--upstream is required (or {ENV_PREFIX}UPSTREAM): the URL of the npm registry "
+            "to protect, e.g. https://artifactory.example.com/artifactory/api/npm/npm-local/"
+        )
+    return Settings(config_file=Path(config_path) if config_path else None, **values)

@@ -1,0 +1,17 @@
+"""Typed keys for what the app and each request carry."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from publish_guard.config import Settings
+from publish_guard.target import Target
+from publish_guard.upstream import Upstream
+
+SETTINGS = web.AppKey("settings", Settings)
+UPSTREAM = web.AppKey("upstream", Upstream)
+ACCESS_LOG = web.AppKey("access_log", bool)
+
+REQUEST_ID = web.RequestKey("request_id", str)
+TARGET = web.RequestKey("target", Target)
+UPSTREAM_STATUS = web.RequestKey("upstream_status", int)

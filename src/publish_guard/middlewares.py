@@ -1,0 +1,85 @@
+"""The request's frame: an id and one log line, the target check, and errors made into answers."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import orjson
+import structlog
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from publish_guard.explain import GuardError, error_body
+from publish_guard.keys import ACCESS_LOG, REQUEST_ID, TARGET, UPSTREAM_STATUS
+from publish_guard.redact import scrub_query
+from publish_guard.target import UnsafeTarget, check_target
+
+access_log = structlog.get_logger("publish_guard.access")
+log = structlog.get_logger("publish_guard.app")
+
+
+def _request_id(request: web.Request) -> str:
+    given = request.headers.get("X-Request-Id", "")
+    return given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bind a request id, log one line per request, and answer every ``GuardError``."""
+    request_id = _request_id(request)
+    request[REQUEST_ID] = request_id
+    started = time.perf_counter()
+    status = 500
+    try:
+        response: web.StreamResponse = await handler(request)
+        status = response.status
+    except GuardError as error:
+        response = guard_error_response(request, error)
+        status = response.status
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    except Exception:
+        log.exception("unhandled_error", request_id=request_id)
+        raise
+    finally:
+        if request.app.get(ACCESS_LOG, True):
+            path, _, query = request.raw_path.partition("?")
+            access_log.info(
+                "request",
+                request_id=request_id,
+                method=request.method,
+                path=path + ("?" + scrub_query(query) if query else ""),
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                upstream_status=request.get(UPSTREAM_STATUS),
+            )
+    if not response.prepared:
+        response.headers.setdefault("X-Request-Id", request_id)
+    return response
+
+
+@web.middleware
+async def target_check(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse targets that could leave the upstream's base path before anything is forwarded."""
+    try:
+        request[TARGET] = check_target(request.method, request.raw_path)
+    except UnsafeTarget as exc:
+        code = "NOT_A_PROXY" if exc.not_a_proxy else "BAD_TARGET"
+        raise GuardError(
+            code, method=request.method, target=request.raw_path[:200], reason=exc.reason
+        ) from None
+    return await handler(request)
+
+
+def guard_error_response(request: web.Request, error: GuardError) -> web.Response:
+    body = error_body(error, request_id=request.get(REQUEST_ID, "-"))
+    response = web.json_response(body, status=error.status, dumps=_dumps)
+    response.headers["npm-notice"] = error.hint
+    response.headers.update(error.headers)
+    return response
+
+
+def _dumps(value: object) -> str:
+    return orjson.dumps(value).decode()

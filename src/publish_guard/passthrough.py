@@ -1,0 +1,87 @@
+"""Everything that is not a publish: streamed to the upstream and back, untouched.
+
+Bodies stream both ways with back-pressure and are never decompressed. The one optional change
+is ``--public-url``: in package documents the upstream's base URL becomes the guard's, so clients
+that reach only the guard can download tarballs.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+import structlog
+from aiohttp import web
+from yarl import URL
+
+from publish_guard.config import Settings
+from publish_guard.explain import GuardError
+from publish_guard.headers import request_headers, response_headers
+from publish_guard.keys import SETTINGS, TARGET, UPSTREAM, UPSTREAM_STATUS
+from publish_guard.npm.paths import package_document_name
+from publish_guard.rewrite import StreamReplacer
+from publish_guard.target import Target
+
+log = structlog.get_logger("publish_guard.passthrough")
+
+
+async def passthrough(request: web.Request) -> web.StreamResponse:
+    target = request[TARGET]
+    upstream = request.app[UPSTREAM]
+    headers = request_headers(
+        request.headers, client_ip=request.remote, scheme=request.scheme, host=request.host
+    )
+    headers.popall("expect", None)
+    rewriting = _rewrites(request, target, request.app[SETTINGS])
+    if rewriting:
+        headers["Accept-Encoding"] = "identity"  # replace in plain bytes; no recompression
+    body = request.content if request.body_exists else None
+
+    async with upstream.request(
+        request.method, target.relative, headers=headers, data=body
+    ) as answer:
+        request[UPSTREAM_STATUS] = answer.status
+        response = web.StreamResponse(status=answer.status, reason=answer.reason)
+        response.headers.extend(response_headers(answer.headers))
+        replacer = _replacer(request.app[SETTINGS], answer) if rewriting else None
+        if replacer is not None:
+            response.headers.popall("Content-Length", None)
+        await response.prepare(request)
+        try:
+            async for chunk in upstream.iter_body(answer):
+                out = replacer.feed(chunk) if replacer else chunk
+                if out:
+                    await response.write(out)
+            if replacer is not None:
+                await response.write(replacer.flush())
+        except GuardError as exc:
+            # The status line is already sent: drop the connection so the client sees a
+            # truncated answer as a failure instead of taking half a body for a whole one.
+            log.warning("upstream_failed_mid_answer", code=exc.code, error=exc.error)
+            if request.transport is not None:
+                request.transport.close()
+            return response
+        await response.write_eof()
+    return response
+
+
+def _rewrites(request: web.Request, target: Target, settings: Settings) -> bool:
+    if settings.public_url is None or request.method not in ("GET", "HEAD"):
+        return False
+    return package_document_name(target.path[1:]) is not None
+
+
+def _replacer(settings: Settings, answer: aiohttp.ClientResponse) -> StreamReplacer | None:
+    if settings.public_url is None or answer.status != 200:
+        return None
+    if "json" not in answer.headers.get("Content-Type", ""):
+        return None
+    if answer.headers.get("Content-Encoding", "identity").lower() != "identity":
+        return None
+    return StreamReplacer(_base_variants(settings.upstream), str(settings.public_url).encode())
+
+
+def _base_variants(base: URL) -> list[bytes]:
+    """The upstream's base as it may appear in tarball URLs: behind TLS-terminating proxies the
+    upstream may say https for an http base (and the reverse)."""
+    text = str(base)
+    rest = text.split("://", 1)[1]
+    return [f"http://{rest}".encode(), f"https://{rest}".encode()]

@@ -1,0 +1,61 @@
+"""Secrets never leave the guard: scrubbing for logs, the status page and error bodies (pure)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+REDACTED = "[redacted]"
+SECRET_KEYS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "npm-otp",
+        "otp",
+        "token",
+        "authtoken",
+        "auth",
+        "password",
+        "secret",
+        "cookie",
+        "set-cookie",
+    }
+)
+_PATTERNS = (
+    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"\bnpm_[A-Za-z0-9]{20,}"),
+    re.compile(r"(?i)(_authToken|_auth|_password|password|token|otp)(\s*[=:]\s*\"?)[^\s\"&,;]+"),
+)
+
+
+def is_secret_key(key: str) -> bool:
+    normal = key.lower().replace("_", "-").lstrip("-")
+    return normal in SECRET_KEYS or normal.endswith(("-token", "password", "-secret", "-otp"))
+
+
+def scrub_text(text: str) -> str:
+    """Replace anything that looks like a credential inside free text."""
+    text = _PATTERNS[0].sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    text = _PATTERNS[1].sub(REDACTED, text)
+    return _PATTERNS[2].sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+
+
+def scrub(value: Any) -> Any:
+    """Recursively redact secret-named keys and credential-looking text."""
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, Mapping):
+        return {k: REDACTED if is_secret_key(str(k)) else scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    return value
+
+
+def scrub_query(raw_query: str) -> str:
+    """A query string with the values of secret-named parameters replaced."""
+    if not raw_query:
+        return raw_query
+    pairs = parse_qsl(raw_query, keep_blank_values=True)
+    return "&".join(f"{quote(k)}={REDACTED if is_secret_key(k) else quote(v)}" for k, v in pairs)

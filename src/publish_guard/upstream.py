@@ -1,0 +1,223 @@
+"""The one gateway to the upstream registry.
+
+Owns the pooled ``ClientSession`` (opened and closed with the app), the timeouts, and the mapping
+of every network failure to a ``GuardError`` with a plain-words cause. No aiohttp client exception
+escapes this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+import ssl
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from multidict import CIMultiDict
+from yarl import URL
+
+from publish_guard.config import Settings
+from publish_guard.explain import GuardError
+
+CHUNK_SIZE = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    ok: bool
+    status: int | None
+    latency_ms: float
+    detail: str
+
+
+class Upstream:
+    """Requests to the configured registry; paths are joined under its base, byte-exact."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.base: URL = settings.upstream
+        self.host = self.base.host_port_subcomponent or self.base.raw_host or "?"
+        self._settings = settings
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        connector = aiohttp.TCPConnector(
+            limit=self._settings.upstream_connections,
+            ttl_dns_cache=30,
+            keepalive_timeout=30,
+            enable_cleanup_closed=True,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            timeout=self.timeout(),
+            # the client's own headers are forwarded as they are; add none of aiohttp's defaults
+            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+        )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("the upstream session is not started")
+        return self._session
+
+    def timeout(self, total: float | None = None) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(
+            total=total,
+            sock_connect=self._settings.connect_timeout,
+            sock_read=self._settings.read_timeout,
+        )
+
+    def url(self, relative_target: str) -> URL:
+        """The upstream URL of a validated raw target relative to the base (no leading '/')."""
+        path, sep, query = relative_target.partition("?")
+        raw = str(self.base.with_path(self.base.raw_path + path, encoded=True))
+        return URL(raw + sep + query, encoded=True)
+
+    @asynccontextmanager
+    async def request(
+        self,
+        method: str,
+        relative_target: str,
+        *,
+        headers: Mapping[str, str] | CIMultiDict[str],
+        data: Any = None,
+        total_timeout: float | None = None,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Send one request; the answer's headers are read, its body is the caller's to stream."""
+        try:
+            async with self.session.request(
+                method,
+                self.url(relative_target),
+                headers=headers,
+                data=data,
+                allow_redirects=False,
+                timeout=self.timeout(total_timeout),
+            ) as response:
+                yield response
+        except GuardError:
+            raise
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise self.explain(exc, phase="answer") from exc
+
+    async def iter_body(self, response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+        """The answer's body as it arrives (compressed bytes stay compressed)."""
+        try:
+            async for chunk in response.content.iter_chunked(CHUNK_SIZE):
+                yield chunk
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise self.explain(exc, phase="body") from exc
+
+    async def read_body(self, response: aiohttp.ClientResponse, limit: int) -> bytes:
+        """The whole answer's body, up to ``limit`` bytes (for the guard's own checks)."""
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in self.iter_body(response):
+            size += len(chunk)
+            if size > limit:
+                raise GuardError(
+                    "UPSTREAM_PROTOCOL",
+                    host=self.host,
+                    upstream=str(self.base),
+                    detail=f"answer larger than {limit} bytes",
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def ping(self) -> Ping:
+        started = time.perf_counter()
+        try:
+            async with self.request(
+                "GET",
+                "-/ping",
+                headers={"accept": "application/json"},
+                total_timeout=self._settings.connect_timeout + 5,
+            ) as response:
+                await response.read()
+                ok = response.status < 500 and response.status != 404
+                detail = f"HTTP {response.status}"
+                return Ping(ok, response.status, _elapsed_ms(started), detail)
+        except GuardError as exc:
+            return Ping(False, None, _elapsed_ms(started), exc.error)
+
+    def explain(self, exc: BaseException, *, phase: str) -> GuardError:
+        """Turn a network failure into the guard's error, naming the host and the cause."""
+        facts: dict[str, Any] = {"host": self.host, "upstream": str(self.base)}
+        if isinstance(exc, aiohttp.ClientConnectorDNSError) or isinstance(
+            getattr(exc, "os_error", None), socket.gaierror
+        ):
+            os_error = getattr(exc, "os_error", None)
+            code = getattr(os_error, "errno", None)
+            name = "EAI_AGAIN" if code == socket.EAI_AGAIN else "ENOTFOUND"
+            return GuardError("UPSTREAM_DNS", errno=name, **facts)
+        if isinstance(
+            exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError | ssl.SSLError
+        ):
+            detail = str(getattr(exc, "certificate_error", None) or exc)
+            return GuardError("UPSTREAM_TLS", detail=_short(detail), **facts)
+        if isinstance(exc, aiohttp.ConnectionTimeoutError):
+            return GuardError(
+                "UPSTREAM_TIMEOUT",
+                phase="connecting",
+                seconds=_num(self._settings.connect_timeout),
+                setting="connect_timeout",
+                **facts,
+            )
+        if isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError):
+            what = "the answer" if phase == "answer" else "the rest of the answer"
+            return GuardError(
+                "UPSTREAM_TIMEOUT",
+                phase=f"waiting for {what}",
+                seconds=_num(self._settings.read_timeout),
+                setting="read_timeout",
+                **facts,
+            )
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            os_error = exc.os_error
+            if isinstance(os_error, ConnectionRefusedError) or os_error.errno == errno.ECONNREFUSED:
+                return GuardError("UPSTREAM_REFUSED", **facts)
+            return GuardError(
+                "UPSTREAM_UNREACHABLE", detail=_short(os_error.strerror or str(os_error)), **facts
+            )
+        if isinstance(exc, aiohttp.ClientResponseError | aiohttp.ClientPayloadError) and not (
+            isinstance(exc, aiohttp.ClientPayloadError) and _is_reset(exc)
+        ):
+            return GuardError("UPSTREAM_PROTOCOL", detail=_short(str(exc)), **facts)
+        detail = (
+            "the connection was reset" if _is_reset(exc) else _short(str(exc) or type(exc).__name__)
+        )
+        if isinstance(exc, aiohttp.ServerDisconnectedError):
+            detail = "the server closed the connection"
+        return GuardError("UPSTREAM_DROPPED", detail=detail, **facts)
+
+
+def _is_reset(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionResetError | BrokenPipeError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "reset" in str(exc).lower()
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
