@@ -242,9 +242,11 @@ def load_settings(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
     parser = build_parser()
     parser.exit_on_error = False
     try:
-        args = parser.parse_args(list(argv))
+        args, unknown = parser.parse_known_args(list(argv))
     except argparse.ArgumentError as exc:
         raise ConfigError(str(exc)) from None
+    if unknown:
+        raise ConfigError(f"unrecognized arguments: {' '.join(unknown)} (see --help)")
     flags: dict[str, str | None] = vars(args)
 
     config_path = flags.pop("config") or environ.get(ENV_PREFIX + "CONFIG")

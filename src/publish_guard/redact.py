@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import unquote
 
 REDACTED = "[redacted]"
 SECRET_KEYS = frozenset(
@@ -54,8 +54,9 @@ def scrub(value: Any) -> Any:
 
 
 def scrub_query(raw_query: str) -> str:
-    """A query string with the values of secret-named parameters replaced."""
-    if not raw_query:
-        return raw_query
-    pairs = parse_qsl(raw_query, keep_blank_values=True)
-    return "&".join(f"{quote(k)}={REDACTED if is_secret_key(k) else quote(v)}" for k, v in pairs)
+    """A raw query string with the values of secret-named parameters replaced, the rest as sent."""
+    parts = []
+    for part in raw_query.split("&"):
+        key, sep, _ = part.partition("=")
+        parts.append(f"{key}={REDACTED}" if sep and is_secret_key(unquote(key)) else part)
+    return "&".join(parts)
