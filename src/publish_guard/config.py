@@ -115,7 +115,7 @@ def _positive_int(text: str) -> int:
 class Option:
     name: str  # the Settings field; flag --name-with-dashes; env PUBLISH_GUARD_NAME
     parse: Callable[[str], Any]
-    default: Any
+    default: str | None  # as a user would write it; parsed like any other value
     help: str
     metavar: str = "VALUE"
 
@@ -132,7 +132,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "upstream", parse_base_url, None, "URL of the npm registry to protect (required)", "URL"
     ),
-    Option("listen", parse_listen, Listen("127.0.0.1", 8080), "address to serve on", "HOST:PORT"),
+    Option("listen", parse_listen, "127.0.0.1:8080", "address to serve on", "HOST:PORT"),
     Option(
         "public_url",
         parse_base_url,
@@ -141,59 +141,65 @@ OPTIONS: tuple[Option, ...] = (
         "from the upstream's base to this one",
         "URL",
     ),
-    Option("connect_timeout", parse_duration, 10.0, "upstream connect timeout", "SECONDS"),
+    Option("connect_timeout", parse_duration, "10s", "upstream connect timeout", "DURATION"),
     Option(
         "read_timeout",
         parse_duration,
-        60.0,
+        "60s",
         "longest wait for the upstream to send the next bytes of an answer",
-        "SECONDS",
+        "DURATION",
     ),
     Option(
         "publish_timeout",
         parse_duration,
-        300.0,
+        "300s",
         "longest a publish may take at the upstream from start to answer",
-        "SECONDS",
+        "DURATION",
     ),
     Option(
         "max_publish_size",
         parse_size,
-        parse_size("256mb"),
+        "256mb",
         "largest publish body accepted (the body is ~1.34x the tarball)",
         "SIZE",
     ),
-    Option(
-        "max_header_size", parse_size, parse_size("16kb"), "largest request header line", "SIZE"
-    ),
+    Option("max_header_size", parse_size, "16kb", "largest request header line", "SIZE"),
     Option(
         "upstream_connections",
         _positive_int,
-        100,
+        "100",
         "pooled keep-alive connections to the upstream",
         "N",
     ),
-    Option("log_format", _choice("auto", "json", "console"), "auto", "log line format", "FORMAT"),
+    Option(
+        "log_format",
+        _choice("auto", "json", "console"),
+        "auto",
+        "log lines: JSON when not on a terminal, readable on one (auto)",
+        "FORMAT",
+    ),
     Option("log_level", _choice("debug", "info", "warning", "error"), "info", "log level", "LEVEL"),
-    Option("access_log", parse_bool, True, "log one line per request", "BOOL"),
+    Option("access_log", parse_bool, "true", "log one line per request", "BOOL"),
 )
 _BY_NAME = {option.name: option for option in OPTIONS}
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    """Built only by ``load_settings``; every field comes from ``OPTIONS``."""
+
     upstream: URL
-    listen: Listen = Listen("127.0.0.1", 8080)
-    public_url: URL | None = None
-    connect_timeout: float = 10.0
-    read_timeout: float = 60.0
-    publish_timeout: float = 300.0
-    max_publish_size: int = 256 * 1024**2
-    max_header_size: int = 16 * 1024
-    upstream_connections: int = 100
-    log_format: str = "auto"
-    log_level: str = "info"
-    access_log: bool = True
+    listen: Listen
+    public_url: URL | None
+    connect_timeout: float
+    read_timeout: float
+    publish_timeout: float
+    max_publish_size: int
+    max_header_size: int
+    upstream_connections: int
+    log_format: str
+    log_level: str
+    access_log: bool
     config_file: Path | None = None
 
     def redacted(self) -> dict[str, str]:
@@ -210,7 +216,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         "--config", metavar="FILE", help=f"TOML settings file (env {ENV_PREFIX}CONFIG)"
     )
     for option in OPTIONS:
-        default = option.default if option.default is not None else "none"
+        default = option.default or "none"
         parser.add_argument(
             option.flag,
             dest=option.name,
@@ -262,7 +268,7 @@ def load_settings(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
         elif option.name in from_file:
             raw, source = from_file[option.name], f"{config_path}: {option.name}"
         else:
-            values[option.name] = option.default
+            values[option.name] = None if option.default is None else option.parse(option.default)
             continue
         text = str(raw).lower() if isinstance(raw, bool) else str(raw)
         try:
@@ -276,3 +282,19 @@ def load_settings(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
             "to protect, e.g. https://artifactory.example.com/artifactory/api/npm/npm-local/"
         )
     return Settings(config_file=Path(config_path) if config_path else None, **values)
+
+
+def options_markdown() -> str:
+    """The configuration table of the README, made from ``OPTIONS`` so the two cannot drift."""
+    rows = [
+        "| flag | environment | TOML key | default | meaning |",
+        "|---|---|---|---|---|",
+        f"| `--config FILE` | `{ENV_PREFIX}CONFIG` | — | — | TOML file with any keys below |",
+    ]
+    for option in OPTIONS:
+        default = f"`{option.default}`" if option.default is not None else "—"
+        rows.append(
+            f"| `{option.flag} {option.metavar}` | `{option.env}` | `{option.name}` | {default} "
+            f"| {option.help} |"
+        )
+    return "\n".join(rows)
