@@ -1,0 +1,27 @@
+"""The emulated products. ``get_flavor("nexus")`` → a ``Flavor``."""
+
+from __future__ import annotations
+
+from publish_guard.registry.flavors.artifactory import Artifactory
+from publish_guard.registry.flavors.base import Answer, Done, Flavor
+from publish_guard.registry.flavors.nexus import Nexus
+from publish_guard.registry.flavors.npmjs import Npmjs
+from publish_guard.registry.flavors.verdaccio import Verdaccio
+
+FLAVORS: dict[str, type[Flavor]] = {
+    "artifactory": Artifactory,
+    "nexus": Nexus,
+    "verdaccio": Verdaccio,
+    "npmjs": Npmjs,
+}
+
+
+def get_flavor(name: str) -> Flavor:
+    try:
+        return FLAVORS[name.lower()]()
+    except KeyError:
+        known = ", ".join(FLAVORS)
+        raise ValueError(f"unknown flavor {name!r} (known: {known})") from None
+
+
+__all__ = ["FLAVORS", "Answer", "Done", "Flavor", "get_flavor"]

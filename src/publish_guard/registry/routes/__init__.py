@@ -1,0 +1,1 @@
+"""HTTP routes of the emulator: path parsing (pure) and the npm API handlers."""
