@@ -139,14 +139,9 @@ class Registry:
         return self.flavor.default_max_body_size
 
     def public_url(self, request: web.Request) -> str:
-        """``scheme://host/`` as the client sees this server (``X-Forwarded-*`` and ``Host``)."""
-        if self.config.public_url:
-            return self.config.public_url.rstrip("/") + "/"
-        forwarded_proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip()
-        forwarded_host = request.headers.get("X-Forwarded-Host", "").split(",")[0].strip()
-        scheme = forwarded_proto or request.scheme
-        host = forwarded_host or request.headers.get("Host") or request.host
-        return f"{scheme}://{host}/"
+        """``scheme://host/`` of this server as the flavor works it out (for tarball URLs)."""
+        host = request.headers.get("Host") or request.host
+        return self.flavor.origin(request.headers, request.scheme, host, self.config.public_url)
 
     # -- users and tokens --------------------------------------------------------------------
 

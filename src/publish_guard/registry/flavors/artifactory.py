@@ -18,6 +18,7 @@ from publish_guard.registry.flavors.base import (
     Flavor,
     generic_error,
     json_answer,
+    request_origin,
     split_prefixed,
     text_answer,
     to_response,
@@ -82,6 +83,13 @@ class Artifactory(Flavor):
         """``X-JFrog-Override-Base-Url: https://host/artifactory`` (sent by reverse proxies)."""
         base = headers.get("X-JFrog-Override-Base-Url", "").strip().rstrip("/")
         return f"{base}/api/npm/{repo_key}/" if base else None
+
+    def origin(
+        self, headers: Mapping[str, str], scheme: str, host: str, configured: str | None
+    ) -> str:
+        """Tarball URLs: the base URL setting, else the request's own URL (``X-Forwarded-*``
+        ignored). ``X-JFrog-Override-Base-Url`` is handled by ``override_base``."""
+        return request_origin(headers, scheme, host, configured, proto=False)
 
     def error(self, err: RegistryError) -> Answer:
         kind = err.kind

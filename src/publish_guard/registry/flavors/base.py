@@ -104,6 +104,16 @@ class Flavor:
             201, {"ok": True, "id": f"org.couchdb.user:{user}", "rev": "1-0", "token": token}
         )
 
+    def origin(
+        self, headers: Mapping[str, str], scheme: str, host: str, configured: str | None
+    ) -> str:
+        """``scheme://host/`` for tarball URLs. By default (Nexus): ``X-Forwarded-Proto`` and
+        ``X-Forwarded-Host`` first, then the request itself; a configured URL wins."""
+        if configured:
+            return configured.rstrip("/") + "/"
+        proto = _first(headers.get("X-Forwarded-Proto")) or scheme
+        return f"{proto}://{_first(headers.get('X-Forwarded-Host')) or host}/"
+
     def override_base(self, headers: Mapping[str, str], repo_key: str) -> str | None:
         """A base URL for tarballs that a request header imposes (Artifactory), else ``None``."""
         return None
@@ -117,6 +127,21 @@ class Flavor:
     # Shared rows: every flavor asks for a one-time password the same way (npm's OTP flow).
     def otp_answer(self) -> Answer:
         return json_answer(401, {"error": OTP_MESSAGE}, OTP_CHALLENGE)
+
+
+def _first(value: str | None) -> str:
+    """The first of a comma-separated header's values (proxies append theirs)."""
+    return (value or "").split(",")[0].strip()
+
+
+def request_origin(
+    headers: Mapping[str, str], scheme: str, host: str, configured: str | None, *, proto: bool
+) -> str:
+    """A configured URL, else the request's ``Host`` (with ``X-Forwarded-Proto`` if ``proto``)."""
+    if configured:
+        return configured.rstrip("/") + "/"
+    chosen = (_first(headers.get("X-Forwarded-Proto")) if proto else "") or scheme
+    return f"{chosen}://{host}/"
 
 
 def split_prefixed(raw_path: str, prefix: str) -> tuple[str, str] | None:

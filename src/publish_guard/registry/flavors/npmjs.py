@@ -6,11 +6,18 @@ package leaves a tombstone and cannot be published again for 24 hours.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import ClassVar
 
 from publish_guard.registry.errors import ErrorKind, RegistryError
-from publish_guard.registry.flavors.base import Answer, Flavor, generic_error, json_answer
+from publish_guard.registry.flavors.base import (
+    Answer,
+    Flavor,
+    generic_error,
+    json_answer,
+    request_origin,
+)
 
 EXPIRED_NOTICE = "Access token expired or revoked. Please try logging in again."
 
@@ -31,6 +38,12 @@ class Npmjs(Flavor):
     bad_credentials_read_as_anonymous: ClassVar[bool] = True
     expired_token_notice: ClassVar[str | None] = EXPIRED_NOTICE
     stage_routes: ClassVar[bool] = True
+
+    def origin(
+        self, headers: Mapping[str, str], scheme: str, host: str, configured: str | None
+    ) -> str:
+        """Tarball URLs: fixed (the configured URL), else the request's own URL."""
+        return request_origin(headers, scheme, host, configured, proto=False)
 
     def error(self, err: RegistryError) -> Answer:
         kind = err.kind

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from publish_guard.registry.errors import ErrorKind, RegistryError
-from publish_guard.registry.flavors.base import Answer, Done, Flavor, generic_error, json_answer
+from publish_guard.registry.flavors.base import (
+    Answer,
+    Done,
+    Flavor,
+    generic_error,
+    json_answer,
+    request_origin,
+)
 
 VERSION = "6.8.0"
 _CHALLENGE = (("WWW-Authenticate", "Basic, Bearer"),)
@@ -35,6 +43,12 @@ class Verdaccio(Flavor):
     identity_headers: ClassVar[tuple[tuple[str, str], ...]] = (
         ("X-Powered-By", f"verdaccio/{VERSION}"),
     )
+
+    def origin(
+        self, headers: Mapping[str, str], scheme: str, host: str, configured: str | None
+    ) -> str:
+        """Tarball URLs: ``VERDACCIO_PUBLIC_URL``, else ``Host`` and ``X-Forwarded-Proto``."""
+        return request_origin(headers, scheme, host, configured, proto=True)
 
     def error(self, err: RegistryError) -> Answer:
         kind = err.kind
