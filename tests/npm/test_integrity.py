@@ -1,0 +1,60 @@
+import base64
+
+import pytest
+
+from publish_guard.npm.integrity import (
+    IntegrityError,
+    digests,
+    matches_sri,
+    parse_sri,
+    sha1_hex,
+    sri_sha512,
+    verify,
+)
+
+HELLO_SHA512 = (
+    "sha512-m3HSJL1i83hdltRq0+o9czGb+8KJDKra4t/3JRlnPKcjI8PZm6XBHXx6zG4Uu"  # sha512 of b"hello"
+    "MXaDEZjR1wuXDre9G9zvN7AQw=="
+)
+HELLO_SHA1 = "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"
+HELLO_SHA256 = "sha256-LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ="
+
+
+def test_digests_of_bytes() -> None:
+    assert sri_sha512(b"hello") == HELLO_SHA512
+    assert sha1_hex(b"hello") == HELLO_SHA1
+    assert digests(b"hello").integrity == HELLO_SHA512
+    assert digests(b"hello").shasum == HELLO_SHA1
+
+
+def test_verify_accepts_matching_digests() -> None:
+    verify(b"hello", integrity=HELLO_SHA512, shasum=HELLO_SHA1)
+    verify(b"hello", shasum=HELLO_SHA1.upper())
+    verify(b"hello")  # nothing to check
+
+
+def test_verify_names_what_differs() -> None:
+    with pytest.raises(IntegrityError, match="integrity mismatch"):
+        verify(b"hello!", integrity=HELLO_SHA512)
+    with pytest.raises(IntegrityError, match="shasum mismatch"):
+        verify(b"hello!", shasum=HELLO_SHA1)
+
+
+def test_the_strongest_algorithm_decides() -> None:
+    wrong_sha512 = "sha512-" + "A" * 86 + "=="
+    assert matches_sri(b"hello", f"{HELLO_SHA256} {HELLO_SHA512}")
+    assert not matches_sri(b"hello", f"{HELLO_SHA256} {wrong_sha512}")
+    assert matches_sri(b"hello", HELLO_SHA256)
+
+
+def test_options_and_unknown_algorithms_are_tolerated() -> None:
+    assert matches_sri(b"hello", f"md5-xyz {HELLO_SHA512}?foo")
+    assert parse_sri(f"sha1-{'q' * 3} {HELLO_SHA256}") == [
+        ("sha256", base64.b64decode(HELLO_SHA256.removeprefix("sha256-")))
+    ]
+
+
+@pytest.mark.parametrize("text", ["", "sha512", "md5-abc", "sha512-not*base64", "sha512-YWJj"])
+def test_unusable_integrity_strings(text: str) -> None:
+    with pytest.raises(IntegrityError):
+        parse_sri(text)
