@@ -193,7 +193,7 @@ async def test_request_and_response_bodies_stream_both_ways(
         for start in range(0, len(payload), 1 << 20):
             yield payload[start : start + (1 << 20)]
 
-    response = await client.put("/widget", data=chunks())
+    response = await client.put("/widget/-rev/1-abc", data=chunks())
     assert response.status == 200
     assert recorder.seen[-1].body_sha256 == hashlib.sha256(payload).hexdigest()
     assert recorder.seen[-1].body_size == len(payload)

@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from publish_guard.config import Settings
+from publish_guard.flavors import FLAVORS, flavor_from_url
 from publish_guard.health import healthz, readyz
-from publish_guard.keys import ACCESS_LOG, SETTINGS, UPSTREAM
+from publish_guard.keys import ACCESS_LOG, PUBLISHER, SETTINGS, UPSTREAM
 from publish_guard.middlewares import request_context, target_check
-from publish_guard.passthrough import passthrough
+from publish_guard.publish.pipeline import PublishService
+from publish_guard.publish.route import registry
 from publish_guard.upstream import Upstream
 
 GUARD_PREFIX = "/-/guard"
@@ -25,13 +27,16 @@ def create_app(settings: Settings) -> web.Application:
         },
     )
     app[SETTINGS] = settings
-    app[UPSTREAM] = Upstream(settings)
+    upstream = Upstream(settings)
+    app[UPSTREAM] = upstream
+    flavor = FLAVORS.get(settings.flavor) or flavor_from_url(settings.upstream)
+    app[PUBLISHER] = PublishService(settings, upstream, flavor)
     app[ACCESS_LOG] = settings.access_log
     app.cleanup_ctx.append(_upstream_session)
 
     app.router.add_get(f"{GUARD_PREFIX}/healthz", healthz)
     app.router.add_get(f"{GUARD_PREFIX}/readyz", readyz)
-    app.router.add_route("*", "/{tail:.*}", passthrough)
+    app.router.add_route("*", "/{tail:.*}", registry)
     return app
 
 

@@ -141,6 +141,21 @@ OPTIONS: tuple[Option, ...] = (
         "from the upstream's base to this one",
         "URL",
     ),
+    Option(
+        "flavor",
+        _choice("auto", "artifactory", "nexus", "verdaccio", "npmjs"),
+        "auto",
+        "the kind of upstream registry; auto detects it from the URL",
+        "FLAVOR",
+    ),
+    Option(
+        "identical_republish",
+        _choice("accept", "reject"),
+        "accept",
+        "a republish with identical content (a CI retry): answer success without forwarding "
+        "(accept), or refuse it like any collision (reject)",
+        "MODE",
+    ),
     Option("connect_timeout", parse_duration, "10s", "upstream connect timeout", "DURATION"),
     Option(
         "read_timeout",
@@ -191,6 +206,8 @@ class Settings:
     upstream: URL
     listen: Listen
     public_url: URL | None
+    flavor: str
+    identical_republish: str
     connect_timeout: float
     read_timeout: float
     publish_timeout: float

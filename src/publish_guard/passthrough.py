@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import aiohttp
 import structlog
-from aiohttp import web
+from aiohttp import StreamReader, web
 from yarl import URL
 
 from publish_guard.config import Settings
@@ -23,7 +23,8 @@ from publish_guard.target import Target
 log = structlog.get_logger("publish_guard.passthrough")
 
 
-async def passthrough(request: web.Request) -> web.StreamResponse:
+async def passthrough(request: web.Request, body: bytes | None = None) -> web.StreamResponse:
+    """Forward the request; ``body`` is the request body when it was already read."""
     target = request[TARGET]
     upstream = request.app[UPSTREAM]
     headers = request_headers(
@@ -33,10 +34,12 @@ async def passthrough(request: web.Request) -> web.StreamResponse:
     rewriting = _rewrites(request, target, request.app[SETTINGS])
     if rewriting:
         headers["Accept-Encoding"] = "identity"  # replace in plain bytes; no recompression
-    body = request.content if request.body_exists else None
+    data: bytes | StreamReader | None = body
+    if data is None and request.body_exists:
+        data = request.content
 
     async with upstream.request(
-        request.method, target.relative, headers=headers, data=body
+        request.method, target.relative, headers=headers, data=data
     ) as answer:
         request[UPSTREAM_STATUS] = answer.status
         response = web.StreamResponse(status=answer.status, reason=answer.reason)

@@ -12,17 +12,27 @@ DOCS_PATH = "/-/guard/errors"
 class GuardError(Exception):
     """A failure the guard answers itself; turned into a response in exactly one place."""
 
-    def __init__(self, code: str, *, headers: dict[str, str] | None = None, **facts: Any) -> None:
+    def __init__(
+        self,
+        code: str,
+        *,
+        headers: dict[str, str] | None = None,
+        status: int | None = None,
+        body: dict[str, Any] | None = None,
+        **facts: Any,
+    ) -> None:
         if code not in TEXTS:
             raise KeyError(f"unknown error code {code}")
         super().__init__(code)
         self.code = code
         self.facts = facts
         self.headers = headers or {}
+        self.extra_body = body or {}
+        self._status = status
 
     @property
     def status(self) -> int:
-        return TEXTS[self.code].status
+        return self._status or TEXTS[self.code].status
 
     @property
     def error(self) -> str:
@@ -49,8 +59,9 @@ def error_body(error: GuardError, *, request_id: str, base_url: str = "/") -> di
         "hint": error.hint,
         "docs": f"{base_url.rstrip('/')}{DOCS_PATH}#{error.code}",
     }
-    for key in ("package", "version", "upstream_answer"):
+    for key in ("package", "version"):
         if key in error.facts:
-            body["upstream" if key == "upstream_answer" else key] = error.facts[key]
+            body[key] = error.facts[key]
+    body.update(error.extra_body)
     body["request_id"] = request_id
     return body

@@ -94,4 +94,64 @@ TEXTS: dict[str, Text] = {
         "Wait for the registry at {upstream} to come up.",
         "Readiness: the upstream's ping failed.",
     ),
+    "INVALID_PUBLISH": Text(
+        400,
+        "publish-guard refused the publish of {package}: {detail}; nothing was sent to the "
+        "registry",
+        "Publish again with npm, pnpm or yarn; if it happens again, the client or something "
+        "between it and the guard is damaging the upload.",
+        "The publish body is not what npm sends: invalid JSON, a missing name, version or "
+        "tarball, several versions, names that differ, bad base64, a wrong length, or a tarball "
+        "that does not match its dist.integrity or shasum (a corrupted upload).",
+    ),
+    "PUBLISH_TOO_LARGE": Text(
+        413,
+        "publish-guard refused the publish of {package}: the request is {size}, over the guard's "
+        "limit of {limit} (max_publish_size)",
+        "Leave build output and tests out of the package ('npm pack --dry-run' lists what is in "
+        'it; use "files" or .npmignore), or ask the operator to raise --max-publish-size '
+        "(PUBLISH_GUARD_MAX_PUBLISH_SIZE).",
+        "The publish body (about 1.34 times the tarball) is larger than the guard accepts.",
+    ),
+    "VERSION_EXISTS": Text(
+        403,
+        "You cannot publish over the previously published versions: {version}. {package}@"
+        "{version} is already in {registry}{published} and a published version never changes; "
+        "{highest}next free: {free}",
+        "{next_step}",
+        "The version is already published. Registries never let a published version change, so "
+        "that a package cannot be altered under its users.",
+    ),
+    "VERSION_RESERVED": Text(
+        400,
+        'Cannot publish over previously published version "{version}". {package}@{version} was '
+        "published{published} and unpublished{unpublished}; {registry} never lets a version "
+        "number be used twice, even after unpublish; next free: {free}",
+        "{next_step}",
+        "The version was unpublished; the npm registry keeps it reserved forever.",
+    ),
+    "PACKAGE_BLOCKED": Text(
+        403,
+        "{package} cannot be republished until 24 hours have passed. It was unpublished at "
+        "{unpublished}; publishing is possible again after {until}, and only with a version "
+        "that was never used (next free: {free})",
+        "Wait until {until}, then publish a new version.",
+        "The whole package was unpublished less than 24 hours ago.",
+    ),
+    "PUBLISH_NOT_LANDED": Text(
+        502,
+        "{package}@{version} was NOT published: {cause}; the registry does not have it, so "
+        "publishing again is safe",
+        "Publish again; the registry at {upstream} does not have {package}@{version}.",
+        "The upstream failed (5xx, reset or timeout) after receiving the publish, and a look-up "
+        "afterwards showed the version did not land.",
+    ),
+    "PUBLISH_OUTCOME_UNKNOWN": Text(
+        502,
+        "publish-guard cannot tell whether {package}@{version} was published: {cause}, and the "
+        "registry could not be asked afterwards ({lookup})",
+        "Run 'npm view {package}@{version}' before publishing again.",
+        "The upstream failed after receiving the publish and could not be asked whether the "
+        "version landed.",
+    ),
 }

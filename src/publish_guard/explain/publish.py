@@ -1,0 +1,103 @@
+"""A publish's verdict, as the guard's answer: the facts behind the texts of ``texts.py``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from publish_guard.explain.answer import GuardError
+from publish_guard.flavors import Flavor
+from publish_guard.npm.versions import Suggestions
+from publish_guard.publish.verdict import Outcome, Verdict
+
+
+def when(iso_time: str | None) -> str:
+    """``2026-11-20T10:00:00.000Z`` → ``2026-11-20 10:00 UTC``."""
+    if not iso_time or len(iso_time) < 16:
+        return iso_time or ""
+    return f"{iso_time[:10]} {iso_time[11:16]} UTC"
+
+
+def free_versions(suggestions: Suggestions | None) -> str:
+    if suggestions is None:
+        return "?"
+    parts = [
+        f"{suggestions.patch} (patch)",
+        f"{suggestions.minor} (minor)",
+        f"{suggestions.major} (major)",
+    ]
+    if suggestions.prerelease:
+        parts.insert(0, f"{suggestions.prerelease} (next prerelease)")
+    return ", ".join(parts)
+
+
+def next_step(version: str, suggestions: Suggestions | None, dev_hint: str | None) -> str:
+    if suggestions is None:
+        step = "Choose a version that is not published yet and publish again."
+    else:
+        target = suggestions.first(version)
+        bump = "patch" if target == suggestions.patch and suggestions.highest == version else target
+        step = f"Run 'npm version {bump}' (it becomes {target}) and publish again."
+    return f"{step} {dev_hint}" if dev_hint else step
+
+
+def suggestion_facts(suggestions: Suggestions | None) -> dict[str, Any]:
+    if suggestions is None:
+        return {}
+    return {
+        "highest": suggestions.highest,
+        "patch": suggestions.patch,
+        "minor": suggestions.minor,
+        "major": suggestions.major,
+        "prerelease": suggestions.prerelease,
+    }
+
+
+def verdict_error(
+    verdict: Verdict, package: str, flavor: Flavor, *, dev_hint: str | None = None
+) -> GuardError:
+    """The refusal for a taken version (EXISTS, RESERVED, BLOCKED)."""
+    suggestions = verdict.suggestions
+    step = next_step(verdict.version, suggestions, dev_hint)
+    body: dict[str, Any] = {
+        "existing": {
+            "version": verdict.existing or verdict.version,
+            "published_at": verdict.published_at,
+            "unpublished_at": verdict.unpublished_at,
+            "deprecated": verdict.deprecated,
+        },
+        "suggestions": suggestion_facts(suggestions),
+    }
+    common: dict[str, Any] = {
+        "package": package,
+        "version": verdict.version,
+        "registry": flavor.title,
+        "free": free_versions(suggestions),
+        "next_step": step,
+        "body": body,
+        "headers": {},
+    }
+    if verdict.outcome is Outcome.RESERVED:
+        return GuardError(
+            "VERSION_RESERVED",
+            published=f" on {when(verdict.published_at)}" if verdict.published_at else "",
+            unpublished=f" on {when(verdict.unpublished_at)}" if verdict.unpublished_at else "",
+            **common,
+        )
+    if verdict.outcome is Outcome.BLOCKED:
+        return GuardError(
+            "PACKAGE_BLOCKED",
+            unpublished=when(verdict.unpublished_at),
+            until=when(verdict.blocked_until),
+            **common,
+        )
+    published = f" (published {when(verdict.published_at)})" if verdict.published_at else ""
+    if verdict.deprecated:
+        published += " (deprecated)"
+    highest = (
+        f"the highest version is {suggestions.highest}; "
+        if suggestions and suggestions.highest
+        else ""
+    )
+    if flavor.reuse_hint:
+        body["reuse"] = flavor.reuse_hint
+    return GuardError("VERSION_EXISTS", published=published, highest=highest, **common)

@@ -1,0 +1,81 @@
+"""Looking a package up at the upstream with the caller's own credentials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from publish_guard import __version__
+from publish_guard.explain import GuardError
+from publish_guard.npm.documents import ABBREVIATED_MEDIA_TYPE
+from publish_guard.npm.names import PackageName
+from publish_guard.upstream import Upstream
+
+MAX_DOCUMENT_SIZE = 512 * 1024**2
+_PASSED_ON = ("authorization", "npm-otp", "npm-auth-type", "npm-session", "npm-scope")
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    status: int | None  # the upstream's status; None when it could not be asked
+    document: dict[str, Any] | None  # the parsed document on 200
+    full: bool
+    failure: GuardError | None = None
+
+    @property
+    def known(self) -> bool:
+        """The answer tells whether the package exists (200) or does not (404)."""
+        return self.status in (200, 404)
+
+
+def lookup_headers(incoming: CIMultiDictProxy[str]) -> CIMultiDict[str]:
+    headers: CIMultiDict[str] = CIMultiDict()
+    for name in _PASSED_ON:
+        if name in incoming:
+            headers[name] = incoming[name]
+    client = incoming.get("user-agent", "")
+    headers["user-agent"] = (
+        f"publish-guard/{__version__} ({client})" if client else (f"publish-guard/{__version__}")
+    )
+    headers["accept-encoding"] = "identity"
+    return headers
+
+
+async def fetch_document(
+    upstream: Upstream, name: PackageName, headers: CIMultiDict[str], *, full: bool
+) -> Lookup:
+    """GET the package document: abbreviated (no ``time``) unless ``full``."""
+    ask = CIMultiDict(headers)
+    ask["accept"] = (
+        "application/json"
+        if full
+        else f"{ABBREVIATED_MEDIA_TYPE}; q=1.0, application/json; q=0.8, */*"
+    )
+    try:
+        async with upstream.request("GET", name.escaped, headers=ask) as answer:
+            if answer.status != 200:
+                await upstream.read_body(answer, 64 * 1024)
+                return Lookup(answer.status, None, full)
+            body = await upstream.read_body(answer, MAX_DOCUMENT_SIZE)
+    except GuardError as failure:
+        return Lookup(None, None, full, failure)
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return Lookup(
+            None,
+            None,
+            full,
+            GuardError(
+                "UPSTREAM_PROTOCOL",
+                host=upstream.host,
+                upstream=str(upstream.base),
+                detail="the package document is not JSON",
+            ),
+        )
+    if not isinstance(document, dict):
+        return Lookup(None, None, full)
+    return Lookup(200, document, full)

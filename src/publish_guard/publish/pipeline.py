@@ -1,0 +1,239 @@
+"""One publish, from the body to the answer (see the package docstring for the walk)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import structlog
+from aiohttp import web
+from multidict import CIMultiDict
+
+from publish_guard.config import Settings
+from publish_guard.explain import GuardError
+from publish_guard.explain.publish import verdict_error
+from publish_guard.flavors import Flavor
+from publish_guard.headers import request_headers, response_headers
+from publish_guard.npm.names import PackageName
+from publish_guard.npm.publish_body import PublishBody
+from publish_guard.publish.lookup import Lookup, fetch_document, lookup_headers
+from publish_guard.publish.state import PackageLocks, SeenVersions
+from publish_guard.publish.verdict import Outcome, Verdict, judge
+from publish_guard.upstream import Upstream
+
+log = structlog.get_logger("publish_guard.publish")
+MAX_ANSWER_SIZE = 4 * 1024**2
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the upstream said to the forwarded publish."""
+
+    status: int
+    reason: str
+    headers: CIMultiDict[str]
+    body: bytes
+
+
+class PublishService:
+    """The publish pipeline of one guard process; the app holds one."""
+
+    def __init__(self, settings: Settings, upstream: Upstream, flavor: Flavor) -> None:
+        self.settings = settings
+        self.upstream = upstream
+        self.flavor = flavor
+        self.locks = PackageLocks()
+        self.seen = SeenVersions()
+
+    async def publish(
+        self, request: web.Request, relative_target: str, body: bytes, parsed: PublishBody
+    ) -> web.StreamResponse:
+        name = parsed.name
+        asking = lookup_headers(request.headers)
+        credential = request.headers.get("authorization", "")
+        async with self.locks.hold(name.full):
+            verdict = await self._verdict(name, parsed, asking, credential)
+            if verdict.taken:
+                return self._refuse_or_accept(verdict, parsed)
+            headers = request_headers(
+                request.headers, client_ip=request.remote, scheme=request.scheme, host=request.host
+            )
+            try:
+                answer = await self._forward(request.method, relative_target, headers, body)
+            except GuardError as failure:
+                return await self._resolve_unknown(parsed, asking, failure)
+            if answer.status >= 500:
+                server_error = GuardError(
+                    "UPSTREAM_DROPPED",
+                    host=self.upstream.host,
+                    upstream=str(self.upstream.base),
+                    detail=f"HTTP {answer.status}",
+                )
+                return await self._resolve_unknown(parsed, asking, server_error, answer=answer)
+            if answer.status >= 400:
+                return await self._explain_rejection(parsed, asking, answer)
+            log.info("published", package=name.full, version=parsed.version, status=answer.status)
+            return _relay(answer)
+
+    # -- deciding -------------------------------------------------------------------------
+
+    async def _verdict(
+        self, name: PackageName, parsed: PublishBody, asking: CIMultiDict[str], credential: str
+    ) -> Verdict:
+        cached = self.seen.get(credential, name.full, parsed.version)
+        if cached is not None:
+            return cached.for_tarball(parsed.integrity, parsed.shasum)
+        verdict = await self._look_up(name, parsed, asking)
+        self.seen.remember(credential, name.full, verdict)
+        return verdict
+
+    async def _look_up(
+        self, name: PackageName, parsed: PublishBody, asking: CIMultiDict[str]
+    ) -> Verdict:
+        first = await fetch_document(self.upstream, name, asking, full=False)
+        if first.document is None:
+            # 404: a new package. Anything else (401, 403, 5xx, unreachable): the upstream is
+            # the judge; the publish is forwarded and its answer explained.
+            return Verdict(Outcome.FREE, parsed.version)
+        verdict = self._judge(first, parsed)
+        needs_time = verdict.taken or self.flavor.reserves_unpublished
+        if needs_time and not _has_time(first.document):
+            full = await fetch_document(self.upstream, name, asking, full=True)
+            if full.document is not None:
+                verdict = self._judge(full, parsed)
+        return verdict
+
+    def _judge(self, lookup: Lookup, parsed: PublishBody) -> Verdict:
+        return judge(
+            lookup.document,
+            parsed.version,
+            integrity=parsed.integrity,
+            shasum=parsed.shasum,
+            reserves_unpublished=self.flavor.reserves_unpublished,
+        )
+
+    def _refuse_or_accept(self, verdict: Verdict, parsed: PublishBody) -> web.Response:
+        package = parsed.name.full
+        if verdict.outcome is Outcome.IDENTICAL and self.settings.identical_republish == "accept":
+            log.info("identical_republish", package=package, version=parsed.version)
+            return success(
+                package,
+                parsed.version,
+                f"{package}@{parsed.version} is already published with identical content; "
+                "nothing was changed",
+                identical=True,
+            )
+        log.info(
+            "collision", package=package, version=parsed.version, outcome=verdict.outcome.value
+        )
+        raise verdict_error(verdict, package, self.flavor)
+
+    # -- forwarding and verifying ---------------------------------------------------------
+
+    async def _forward(
+        self, method: str, relative_target: str, headers: CIMultiDict[str], body: bytes
+    ) -> Answer:
+        async with self.upstream.request(
+            method,
+            relative_target,
+            headers=headers,
+            data=body,
+            total_timeout=self.settings.publish_timeout,
+        ) as response:
+            content = await self.upstream.read_body(response, MAX_ANSWER_SIZE)
+            return Answer(
+                response.status, response.reason or "", response_headers(response.headers), content
+            )
+
+    async def _explain_rejection(
+        self, parsed: PublishBody, asking: CIMultiDict[str], answer: Answer
+    ) -> web.StreamResponse:
+        """The upstream refused although the check said free: look again to say what happened
+        (another publish won a race, or the check could not see the version)."""
+        lookup = await fetch_document(self.upstream, parsed.name, asking, full=True)
+        if lookup.document is not None:
+            verdict = self._judge(lookup, parsed)
+            if verdict.taken:
+                self.seen.remember(asking.get("authorization", ""), parsed.name.full, verdict)
+                return self._refuse_or_accept(verdict, parsed)
+        return _relay(answer)
+
+    async def _resolve_unknown(
+        self,
+        parsed: PublishBody,
+        asking: CIMultiDict[str],
+        failure: GuardError,
+        answer: Answer | None = None,
+    ) -> web.Response:
+        """The body was sent and the answer was lost or a 5xx: ask the upstream what landed."""
+        package, version = parsed.name.full, parsed.version
+        cause = failure.error
+        lookup = await fetch_document(self.upstream, parsed.name, asking, full=False)
+        if lookup.failure is not None or not lookup.known:
+            raise GuardError(
+                "PUBLISH_OUTCOME_UNKNOWN",
+                package=package,
+                version=version,
+                cause=cause,
+                lookup=lookup.failure.error if lookup.failure else f"HTTP {lookup.status}",
+                upstream=str(self.upstream.base),
+            )
+        verdict = self._judge(lookup, parsed)
+        if verdict.outcome is Outcome.IDENTICAL:
+            log.warning("landed_despite_failure", package=package, version=version, cause=cause)
+            return success(
+                package,
+                version,
+                f"{package}@{version} was published; the registry's answer was lost or an error "
+                f"({cause}), but the version is there with this tarball",
+            )
+        if verdict.taken:
+            raise verdict_error(verdict, package, self.flavor)
+        log.warning("did_not_land", package=package, version=version, cause=cause)
+        raise GuardError(
+            "PUBLISH_NOT_LANDED",
+            package=package,
+            version=version,
+            cause=cause,
+            upstream=str(self.upstream.base),
+            status=504 if failure.status == 504 else 502,
+            body={"upstream": _upstream_facts(answer, self.flavor)} if answer else None,
+        )
+
+
+def success(package: str, version: str, notice: str, **extra: Any) -> web.Response:
+    body = {
+        "ok": True,
+        "success": True,
+        "id": package,
+        "version": version,
+        "notice": notice,
+        **extra,
+    }
+    return web.Response(
+        body=orjson.dumps(body),
+        status=200,
+        content_type="application/json",
+        headers={"npm-notice": notice},
+    )
+
+
+def _relay(answer: Answer) -> web.Response:
+    response = web.Response(status=answer.status, reason=answer.reason, body=answer.body)
+    response.headers.extend(
+        (k, v) for k, v in answer.headers.items() if k.lower() not in ("content-length",)
+    )
+    return response
+
+
+def _upstream_facts(answer: Answer, flavor: Flavor) -> dict[str, Any]:
+    return {
+        "status": answer.status,
+        "flavor": flavor.key,
+        "said": answer.body[:500].decode("utf-8", "replace"),
+    }
+
+
+def _has_time(document: dict[str, Any] | None) -> bool:
+    return bool(document and isinstance(document.get("time"), dict))

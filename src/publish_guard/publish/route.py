@@ -1,0 +1,84 @@
+"""The registry's catch-all handler: publishes go to the pipeline, everything else streams."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from publish_guard.explain import GuardError
+from publish_guard.keys import PUBLISHER, SETTINGS, TARGET
+from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
+from publish_guard.npm.publish_body import (
+    PublishBodyError,
+    is_publish_body,
+    load_json_object,
+    parse_publish_body,
+)
+from publish_guard.passthrough import passthrough
+from publish_guard.publish.detect import Kind, classify, is_publish_attempt
+
+
+async def registry(request: web.Request) -> web.StreamResponse:
+    target = request[TARGET]
+    kind, path_name = classify(request.method, target.path[1:])
+    if kind is Kind.OTHER or path_name is None:
+        return await passthrough(request)
+    body = await read_body(request, request.app[SETTINGS].max_publish_size, path_name)
+    try:
+        doc = load_json_object(body)
+    except PublishBodyError as exc:
+        raise _invalid(path_name, exc) from None
+    if kind is Kind.DOCUMENT_WRITE and not is_publish_attempt(doc):
+        return await passthrough(request, body=body)  # deprecate, star, owner: untouched
+    try:
+        name = parse_name(path_name, strict=False)
+        parsed = parse_publish_body(doc, path_name=name)
+    except InvalidPackageName as exc:
+        raise GuardError("INVALID_PUBLISH", package=path_name, detail=str(exc)) from None
+    except PublishBodyError as exc:
+        raise _invalid(path_name, exc) from None
+    assert is_publish_body(doc)
+    return await request.app[PUBLISHER].publish(request, target.relative, body, parsed)
+
+
+def _invalid(package: str, exc: PublishBodyError) -> GuardError:
+    return GuardError(
+        "INVALID_PUBLISH", package=package, detail=exc.message, body={"reason": exc.code}
+    )
+
+
+async def read_body(request: web.Request, limit: int, package: str) -> bytes:
+    """The whole body, refusing (413) past ``limit`` — before reading when the length is known."""
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise _too_large(package, declared, limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(1024 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(package, size, limit, at_least=True)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(package: str, size: int, limit: int, *, at_least: bool = False) -> GuardError:
+    shown = ("more than " if at_least else "") + human_size(size)
+    return GuardError(
+        "PUBLISH_TOO_LARGE",
+        package=package,
+        size=shown,
+        limit=human_size(limit),
+        body={"size": size, "limit": limit},
+    )
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+__all__ = ["PackageName", "registry"]

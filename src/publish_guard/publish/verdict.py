@@ -1,0 +1,138 @@
+"""What the upstream's document says about the version being published (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from publish_guard.npm.documents import (
+    existing_versions,
+    is_tombstone,
+    unpublished_at,
+    unpublished_versions,
+    version_identity,
+)
+from publish_guard.npm.versions import Suggestions, suggest
+
+TOMBSTONE_BLOCK = timedelta(hours=24)
+
+
+class Outcome(Enum):
+    FREE = "free"
+    EXISTS = "exists"  # with other content
+    IDENTICAL = "identical"  # exists with the same tarball (a retry, or a lost answer)
+    RESERVED = "reserved"  # unpublished, and the registry never reuses a version
+    BLOCKED = "blocked"  # the whole package was unpublished less than 24 hours ago
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    outcome: Outcome
+    version: str
+    existing: str | None = None  # the key the upstream lists (may differ by "v" or build)
+    published_at: str | None = None
+    unpublished_at: str | None = None
+    deprecated: str | None = None
+    suggestions: Suggestions | None = None
+    blocked_until: str | None = None
+    existing_dist: dict[str, Any] | None = None
+
+    def for_tarball(self, integrity: str, shasum: str) -> Verdict:
+        """The same facts judged for another tarball (a cached verdict, a new publish)."""
+        if self.outcome not in (Outcome.EXISTS, Outcome.IDENTICAL):
+            return self
+        same = _same_tarball(self.existing_dist, integrity, shasum)
+        return replace(self, outcome=Outcome.IDENTICAL if same else Outcome.EXISTS)
+
+    @property
+    def taken(self) -> bool:
+        return self.outcome is not Outcome.FREE
+
+
+def judge(
+    doc: Mapping[str, Any] | None,
+    version: str,
+    *,
+    integrity: str,
+    shasum: str,
+    reserves_unpublished: bool,
+    now: datetime | None = None,
+) -> Verdict:
+    """Judge ``version`` against the upstream's document (``None``: the package does not exist).
+
+    ``reserves_unpublished``: the registry never reuses an unpublished version (npmjs); on
+    Artifactory, Nexus and Verdaccio a deleted version is simply free again.
+    """
+    if not doc:
+        return Verdict(Outcome.FREE, version)
+    wanted = version_identity(version)
+    times: Mapping[str, Any] = doc.get("time") or {}
+    gone = unpublished_versions(doc) if reserves_unpublished else []
+    taken = [*existing_versions(doc), *gone]
+    suggestions = suggest(version, taken)
+    versions: Mapping[str, Any] = doc.get("versions") or {}
+    for key, manifest in versions.items():
+        if version_identity(key) != wanted:
+            continue
+        manifest = manifest if isinstance(manifest, Mapping) else {}
+        same = _same_tarball(manifest.get("dist"), integrity, shasum)
+        deprecated = manifest.get("deprecated")
+        return Verdict(
+            Outcome.IDENTICAL if same else Outcome.EXISTS,
+            version,
+            existing=key,
+            published_at=_text(times.get(key)),
+            deprecated=str(deprecated) if deprecated else None,
+            suggestions=suggestions,
+            existing_dist=dict(manifest["dist"])
+            if isinstance(manifest.get("dist"), Mapping)
+            else None,
+        )
+    if not reserves_unpublished:
+        return Verdict(Outcome.FREE, version, suggestions=suggestions)
+    when_gone = unpublished_at(doc)
+    if is_tombstone(doc) and when_gone:
+        gone_at = _parse_time(when_gone)
+        until = gone_at + TOMBSTONE_BLOCK if gone_at else None
+        if until is not None and (now or datetime.now(UTC)) < until:
+            return Verdict(
+                Outcome.BLOCKED,
+                version,
+                unpublished_at=when_gone,
+                blocked_until=until.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                suggestions=suggestions,
+            )
+    for key in gone:
+        if version_identity(key) == wanted:
+            return Verdict(
+                Outcome.RESERVED,
+                version,
+                existing=key,
+                published_at=_text(times.get(key)),
+                unpublished_at=when_gone or _text(times.get("modified")),
+                suggestions=suggestions,
+            )
+    return Verdict(Outcome.FREE, version, suggestions=suggestions)
+
+
+def _same_tarball(dist: object, integrity: str, shasum: str) -> bool:
+    if not isinstance(dist, Mapping):
+        return False
+    theirs = dist.get("integrity")
+    if isinstance(theirs, str) and theirs.startswith("sha512-"):
+        return integrity in theirs.split()
+    return isinstance(dist.get("shasum"), str) and dist["shasum"].lower() == shasum.lower()
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
