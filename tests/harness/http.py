@@ -1,0 +1,60 @@
+"""A small synchronous HTTP client for tests: one request, the whole answer, never an exception
+for an HTTP status. Proxies from the environment are ignored (everything is on loopback)."""
+
+from __future__ import annotations
+
+import json as _json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from email.message import Message
+from typing import Any
+
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: Message
+    body: bytes
+
+    def json(self) -> Any:
+        return _json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+def http_request(
+    method: str,
+    url: str,
+    *,
+    json: Any = None,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    token: str | None = None,
+    timeout: float = 30.0,
+) -> HttpResponse:
+    """Sends one request; ``json`` is encoded as the body, ``token`` becomes a Bearer header."""
+    all_headers = {"accept": "application/json", **(headers or {})}
+    if json is not None:
+        data = _json.dumps(json).encode()
+        all_headers.setdefault("content-type", "application/json")
+    if token is not None:
+        all_headers["authorization"] = f"Bearer {token}"
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"not an http(s) URL: {url}")
+    request = urllib.request.Request(url, data=data, headers=all_headers, method=method)  # noqa: S310
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            return HttpResponse(response.status, response.headers, response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return HttpResponse(error.code, error.headers, error.read())
+
+
+def escape_package_name(name: str) -> str:
+    """The package name as npm puts it in a URL path: ``@acme/widget`` → ``@acme%2fwidget``."""
+    return name.replace("/", "%2f")
