@@ -52,7 +52,9 @@ def guard() -> Iterator[GuardFactory]:
 
             argv = ["--upstream", upstream_url, "--listen", "127.0.0.1:0", *extra_argv]
             settings = load_settings(argv, environ={})
-            server = ServerThread(lambda: create_app(settings))
+            # a later --listen in extra_argv wins, e.g. to match a --public-url
+            listen = settings.listen
+            server = ServerThread(lambda: create_app(settings), listen.host, listen.port)
             stack.callback(server.stop)  # every guard stops, even if another one fails to
             return server.start()
 

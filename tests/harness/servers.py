@@ -45,7 +45,8 @@ class ServerThread:
         """The server's base URL with a trailing slash, e.g. ``http://127.0.0.1:40123/``."""
         if self._runner is None:
             raise RuntimeError("the server is not running")
-        return f"http://{self.host}:{self.port}/"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
 
     @property
     def app(self) -> web.Application:

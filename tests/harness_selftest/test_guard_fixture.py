@@ -7,7 +7,7 @@ import pytest
 from tests.harness.clients import installed_manifest, unique_name
 from tests.harness.factories import ClientFactory, GuardFactory, User
 from tests.harness.http import http_request
-from tests.harness.verdaccio import Verdaccio
+from tests.harness.verdaccio import Verdaccio, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -31,3 +31,10 @@ def test_npm_through_the_guard(
     manifest = installed_manifest(project, name)
     assert manifest is not None
     assert manifest["version"] == "1.0.0"
+
+
+def test_a_later_listen_flag_chooses_the_port(guard: GuardFactory, verdaccio: Verdaccio) -> None:
+    port = free_port()
+    server = guard(verdaccio.url, "--listen", f"127.0.0.1:{port}")
+    assert server.url == f"http://127.0.0.1:{port}/"
+    assert http_request("GET", server.url + "-/ping").status == 200
