@@ -16,7 +16,7 @@ from publish_guard.registry.routes.paths import parse_npm_path
 from publish_guard.registry.secrets import parse_authorization
 
 REGISTRY = web.AppKey("registry", Registry)
-_IDENTITY = "publish_guard.registry.identity"
+_IDENTITY = web.RequestKey("identity", Identity)
 # The emulator enforces its own (flavor) limits; aiohttp's 1 MiB default would refuse publishes.
 CLIENT_MAX_SIZE = 1024**3
 
@@ -51,7 +51,7 @@ async def _journal(request: web.Request, handler: _Handler) -> web.StreamRespons
         raise
     entry.status = response.status
     identity = request.get(_IDENTITY)
-    entry.user = identity.name if isinstance(identity, Identity) else None
+    entry.user = identity.name if identity is not None else None
     if request.body_exists and not request.content_length:
         entry.body_size = len(await request.read())
     return response
@@ -60,10 +60,10 @@ async def _journal(request: web.Request, handler: _Handler) -> web.StreamRespons
 async def _identity_headers(request: web.Request, response: web.StreamResponse) -> None:
     registry = request.app[REGISTRY]
     for name, value in registry.flavor.identity_headers:
-        response.headers.setdefault(name, value)
+        response.headers[name] = value  # replaces aiohttp's own Server header
     identity = request.get(_IDENTITY)
     notice = registry.flavor.expired_token_notice
-    if notice and isinstance(identity, Identity) and identity.problem is ErrorKind.AUTH_EXPIRED:
+    if notice and identity is not None and identity.problem is ErrorKind.AUTH_EXPIRED:
         response.headers["npm-notice"] = notice
 
 

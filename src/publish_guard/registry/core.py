@@ -104,6 +104,11 @@ class Registry:
         return self._put_repo(repo)
 
     def update_repo(self, key: str, **changes: Any) -> Repo:
+        """Change fields of a repository (``policy="allow"``, ``latest_tag_locked=True``, …)."""
+        if isinstance(changes.get("policy"), str):
+            changes["policy"] = DeploymentPolicy.parse(changes["policy"])
+        if isinstance(changes.get("kind"), str):
+            changes["kind"] = RepoKind.parse(changes["kind"])
         return self._put_repo(replace(self.repos[key], **changes))
 
     def _put_repo(self, repo: Repo) -> Repo:

@@ -1,0 +1,145 @@
+"""Pure parts of the emulator: path parsing, patterns, permissions, secrets, --repo specs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from publish_guard.registry.cli import parse_repo_spec
+from publish_guard.registry.model import (
+    DeploymentPolicy,
+    Permission,
+    Repo,
+    RepoKind,
+    parse_permissions,
+)
+from publish_guard.registry.routes.paths import NpmPath, parse_npm_path
+from publish_guard.registry.secrets import parse_authorization, totp, verify_totp
+from publish_guard.registry.serving import parse_listen
+
+
+@pytest.mark.parametrize(
+    ("sub", "kind", "name", "extra"),
+    [
+        ("", "root", None, {}),
+        ("widget", "document", "widget", {}),
+        ("@acme%2fwidget", "document", "@acme/widget", {}),
+        ("@acme%2Fwidget", "document", "@acme/widget", {}),
+        ("%40acme%2fwidget", "document", "@acme/widget", {}),
+        ("@acme/widget", "document", "@acme/widget", {}),
+        ("@acme/widget?write=true", "document", "@acme/widget", {}),
+        ("@acme%2fwidget/1.0.0", "version", "@acme/widget", {"tag": "1.0.0"}),
+        ("@acme/widget/-rev/3-abc", "document_rev", "@acme/widget", {"rev": "3-abc"}),
+        (
+            "@acme/widget/-/widget-1.0.0.tgz",
+            "tarball",
+            "@acme/widget",
+            {"filename": "widget-1.0.0.tgz"},
+        ),
+        (
+            "@acme/widget/-/widget-1.0.0.tgz/-rev/4-x",
+            "tarball_rev",
+            "@acme/widget",
+            {"filename": "widget-1.0.0.tgz", "rev": "4-x"},
+        ),
+        (
+            "@acme%2fwidget/-/@acme/widget-1.0.0.tgz",
+            "tarball",
+            "@acme/widget",
+            {"filename": "@acme/widget-1.0.0.tgz"},
+        ),
+        ("-/ping", "ping", None, {}),
+        ("-/whoami", "whoami", None, {}),
+        ("-/user/org.couchdb.user:alice", "user", None, {"ident": "alice"}),
+        ("-/user/org.couchdb.user:alice/-rev/1-x", "user", None, {"ident": "alice", "rev": "1-x"}),
+        ("-/user/token/npm_abc", "logout", None, {"ident": "npm_abc"}),
+        ("-/package/@acme%2fwidget/dist-tags", "dist_tags", "@acme/widget", {}),
+        ("-/package/@acme/widget/dist-tags/beta", "dist_tag", "@acme/widget", {"tag": "beta"}),
+        ("-/stage/package/@acme%2fwidget", "stage_package", "@acme/widget", {}),
+        ("-/stage", "stage_list", None, {}),
+        ("-/stage/abc/approve", "stage_approve", None, {"ident": "abc"}),
+        ("-/v1/search", "search", None, {}),
+        ("-/npm/v1/security/advisories/bulk", "unknown", None, {}),
+        ("Bad Name!", "unknown", None, {}),
+    ],
+)
+def test_parse_npm_path(sub: str, kind: str, name: str | None, extra: dict[str, str]) -> None:
+    parsed = parse_npm_path(sub)
+    assert parsed.kind == kind
+    assert (parsed.name.full if parsed.name else None) == name
+    for key, value in extra.items():
+        assert getattr(parsed, key) == value
+    assert isinstance(parsed, NpmPath)
+
+
+@pytest.mark.parametrize(
+    ("includes", "excludes", "path", "allowed"),
+    [
+        (("**/*",), (), "widget/-/widget-1.0.0.tgz", True),
+        (("@acme/**",), (), "@acme/widget/-/widget-1.0.0.tgz", True),
+        (("@acme/**",), (), "widget/-/widget-1.0.0.tgz", False),
+        (("**/*",), ("@internal/**",), "@internal/x/-/x-1.0.0.tgz", False),
+        (("**/*",), ("*/-/*-0.*.tgz",), "widget/-/widget-0.1.0.tgz", False),
+        (("wid?et/**",), (), "widget/-/widget-1.0.0.tgz", True),
+    ],
+)
+def test_ant_patterns(
+    includes: tuple[str, ...], excludes: tuple[str, ...], path: str, allowed: bool
+) -> None:
+    assert Repo("r", includes=includes, excludes=excludes).artifact_allowed(path) is allowed
+
+
+def test_permissions() -> None:
+    assert parse_permissions(None) == {"*": frozenset(Permission)}
+    assert parse_permissions("read") == {"*": frozenset({Permission.READ})}
+    assert parse_permissions({"a": "read,publish", "b": ["unpublish"], "c": "none"}) == {
+        "a": frozenset({Permission.READ, Permission.DEPLOY}),
+        "b": frozenset({Permission.DELETE}),
+        "c": frozenset(),
+    }
+
+
+def test_repo_specs() -> None:
+    assert parse_repo_spec("npm-local") == Repo("npm-local")
+    assert parse_repo_spec("npm-proxy:proxy").kind is RepoKind.REMOTE
+    virtual = parse_repo_spec("npm:virtual:members=a+b:deploy=a")
+    assert (virtual.kind, virtual.members, virtual.default_deployment_repo) == (
+        RepoKind.VIRTUAL,
+        ("a", "b"),
+        "a",
+    )
+    hosted = parse_repo_spec("h:hosted:policy=read-only:latest-locked:excludes=@x/**")
+    assert (hosted.policy, hosted.latest_tag_locked, hosted.excludes) == (
+        DeploymentPolicy.READ_ONLY,
+        True,
+        ("@x/**",),
+    )
+    with pytest.raises(ValueError, match="unknown --repo option"):
+        parse_repo_spec("x:local:colour=red")
+
+
+def test_totp_rfc6238_vector() -> None:
+    secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # "12345678901234567890"
+    at = datetime.fromtimestamp(59, UTC)
+    assert totp(secret, at) == "287082"
+    assert verify_totp(secret, "287082", at)
+    assert not verify_totp(secret, None, at)
+    assert not verify_totp(secret, "123456", at)
+
+
+def test_authorization_header() -> None:
+    assert parse_authorization(None) is None
+    assert parse_authorization("Bearer abc").token == "abc"  # type: ignore[union-attr]
+    basic = parse_authorization("Basic YWxpY2U6cHc6eA==")  # alice:pw:x
+    assert basic is not None
+    assert (basic.username, basic.password) == ("alice", "pw:x")
+    assert parse_authorization("Basic !!!") is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("127.0.0.1:8080", ("127.0.0.1", 8080)), (":0", ("127.0.0.1", 0)), ("[::1]:9", ("::1", 9))],
+)
+def test_parse_listen(text: str, expected: tuple[str, int]) -> None:
+    assert parse_listen(text) == expected
