@@ -1,0 +1,87 @@
+"""The guard as a user runs it (a process), its log lines, and the secrets that never reach them."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.harness.clients import unique_name
+from tests.harness.factories import ClientFactory, User
+from tests.harness.http import http_request
+from tests.harness.verdaccio import Verdaccio, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def guard_process(verdaccio: Verdaccio, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    port = free_port()
+    log_path = tmp_path / "guard.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "publish_guard",
+                "serve",
+                "--upstream",
+                verdaccio.url,
+                "--listen",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "debug",
+            ],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if http_request("GET", url + "-/guard/healthz").status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        try:
+            yield url, log_path
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+def test_no_secret_reaches_the_log(
+    guard_process: tuple[str, Path], client: ClientFactory, verdaccio_user: User
+) -> None:
+    url, log_path = guard_process
+    password = "correct-horse-battery-staple"
+    otp = "918273"
+    npm = client("npm", url, verdaccio_user.token)
+    npm.publish(npm.make_package(unique_name("logged"), "1.0.0"), "--otp", otp).check()
+    npm.run("whoami").check()
+    login = http_request(
+        "PUT",
+        url + "-/user/org.couchdb.user:bob",
+        json={"name": "bob", "password": password},
+    )
+    bob_token = login.json()["token"]
+    basic = base64.b64encode(f"bob:{password}".encode()).decode()
+    http_request("GET", url + "-/whoami", headers={"authorization": f"Basic {basic}"})
+    http_request("GET", url + f"-/whoami?token={bob_token}", headers={"npm-otp": otp})
+
+    time.sleep(0.5)
+    log = log_path.read_text()
+    lines = [orjson.loads(line) for line in log.splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line.get("event") == "request"]
+    assert len(requests) >= 6
+    assert {"request_id", "method", "path", "status", "duration_ms", "upstream_status"} <= set(
+        requests[0]
+    )
+    for secret in (verdaccio_user.token, bob_token, password, basic, otp):
+        assert secret not in log, f"a secret reached the log: {secret[:4]}…"
