@@ -56,11 +56,17 @@ class Verdaccio:
     """One Verdaccio process listening on ``127.0.0.1:<port>`` (port 0: a free one).
 
     ``config`` is merged (deeply) over the default configuration, for example
-    ``{"max_body_size": "1mb"}`` or ``{"security": {"api": {"jwt": {"sign": {...}}}}}``.
+    ``{"max_body_size": "1mb"}`` or ``{"security": {"api": {"jwt": {"sign": {...}}}}}``;
+    ``env`` adds environment variables, e.g. ``{"VERDACCIO_PUBLIC_URL": ...}``.
     """
 
     def __init__(
-        self, workdir: Path, port: int = 0, *, config: Mapping[str, Any] | None = None
+        self,
+        workdir: Path,
+        port: int = 0,
+        *,
+        config: Mapping[str, Any] | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.workdir = workdir
         self.port = port
@@ -68,6 +74,7 @@ class Verdaccio:
         self.config_path = workdir / "config.yaml"
         self.log_path = workdir / "verdaccio.log"
         self._extra_config = dict(config or {})
+        self._extra_env = dict(env or {})
         self._process: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
 
@@ -171,6 +178,7 @@ class Verdaccio:
     def _spawn_and_wait(self) -> None:
         self._log_file = self.log_path.open("wb")
         env = {k: v for k, v in os.environ.items() if not k.lower().startswith("npm_config_")}
+        env.update(self._extra_env)
         self._process = subprocess.Popen(
             [
                 *node_tool("verdaccio"),
