@@ -12,6 +12,7 @@ from publish_guard.health import healthz, readyz
 from publish_guard.keys import ACCESS_LOG, PUBLISHER, SETTINGS, UPSTREAM
 from publish_guard.middlewares import request_context, target_check
 from publish_guard.publish.pipeline import PublishService
+from publish_guard.publish.preflight import check
 from publish_guard.publish.route import registry
 from publish_guard.upstream import Upstream
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings) -> web.Application:
 
     app.router.add_get(f"{GUARD_PREFIX}/healthz", healthz)
     app.router.add_get(f"{GUARD_PREFIX}/readyz", readyz)
+    app.router.add_get(f"{GUARD_PREFIX}/check/{{name:.+}}", check)
     app.router.add_route("*", "/{tail:.*}", registry)
     return app
 

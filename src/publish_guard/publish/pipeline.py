@@ -105,11 +105,16 @@ class PublishService:
         return verdict
 
     def _judge(self, lookup: Lookup, parsed: PublishBody) -> Verdict:
+        return self.judge(lookup.document, parsed.version, parsed.integrity, parsed.shasum)
+
+    def judge(
+        self, document: dict[str, Any] | None, version: str, integrity: str = "", shasum: str = ""
+    ) -> Verdict:
         return judge(
-            lookup.document,
-            parsed.version,
-            integrity=parsed.integrity,
-            shasum=parsed.shasum,
+            document,
+            version,
+            integrity=integrity,
+            shasum=shasum,
             reserves_unpublished=self.flavor.reserves_unpublished,
         )
 
