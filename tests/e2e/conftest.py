@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
@@ -39,7 +40,7 @@ def emulated() -> Iterator[dict[str, tuple[Registry, ServerThread]]]:
     try:
         for flavor in ("artifactory", "nexus"):
             registry = Registry(RegistryConfig(flavor=flavor))
-            server = ServerThread(lambda registry=registry: create_registry_app(registry)).start()
+            server = ServerThread(partial(create_registry_app, registry)).start()
             servers[flavor] = (registry, server)
         yield servers
     finally:
