@@ -34,10 +34,16 @@ class Answer:
     body: bytes = b""
     content_type: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    reason: str | None = None  # the status line's text, when the product's differs from aiohttp's
 
 
-def json_answer(status: int, payload: Any, headers: tuple[tuple[str, str], ...] = ()) -> Answer:
-    return Answer(status, orjson.dumps(payload), "application/json", headers)
+def json_answer(
+    status: int,
+    payload: Any,
+    headers: tuple[tuple[str, str], ...] = (),
+    reason: str | None = None,
+) -> Answer:
+    return Answer(status, orjson.dumps(payload), "application/json", headers, reason)
 
 
 def text_answer(status: int, text: str, headers: tuple[tuple[str, str], ...] = ()) -> Answer:
@@ -170,6 +176,7 @@ def generic_error(err: RegistryError) -> Answer:
 def to_response(answer: Answer) -> web.Response:
     return web.Response(
         status=answer.status,
+        reason=answer.reason,
         body=answer.body,
         content_type=answer.content_type,
         headers=dict(answer.headers),

@@ -23,7 +23,8 @@ EXPIRED_NOTICE = "Access token expired or revoked. Please try logging in again."
 
 
 def error(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> Answer:
-    return json_answer(status, {"error": message}, headers)
+    reason = "Payload Too Large" if status == 413 else None  # Express' text, not aiohttp's
+    return json_answer(status, {"error": message}, headers, reason)
 
 
 def permission_denied(name: str | None) -> str:

@@ -29,7 +29,8 @@ _DONE = {
 
 
 def error(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> Answer:
-    return json_answer(status, {"error": message}, headers)
+    reason = "Payload Too Large" if status == 413 else None  # Express' text, not aiohttp's
+    return json_answer(status, {"error": message}, headers, reason)
 
 
 class Verdaccio(Flavor):
