@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import contextlib
 import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -54,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         registry_address = parse_listen(args.registry_listen) if args.registry_listen else None
     except ValueError as exc:
         parser.error(str(exc))
+    if guard_port == 0:
+        # The guard must know its own URL (for --public-url) before it starts.
+        guard_port = free_port(guard_host)
     registry = Registry(
         RegistryConfig(flavor="artifactory", repos=[Repo(DEMO_REPO)], data_dir=args.data)
     )
@@ -116,6 +120,12 @@ async def _start_emulator(
     raise OSError("no free port for the registry emulator")
 
 
+def free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 def _guard_app(upstream_url: str, guard_address: tuple[str, int]) -> web.Application:
     """The guard, configured as ``serve`` would be (its settings validated the same way)."""
     from publish_guard.app import create_app
@@ -123,10 +133,9 @@ def _guard_app(upstream_url: str, guard_address: tuple[str, int]) -> web.Applica
 
     host, port = guard_address
     listen = f"{host}:{port}"
-    public = url_of(host, port) if port else None
     argv = ["--upstream", upstream_url, "--listen", listen, "--flavor", "artifactory"]
     try:
-        settings = load_settings([*argv, *(["--public-url", public] if public else [])], {})
+        settings = load_settings([*argv, "--public-url", url_of(host, port)], {})
     except ConfigError as exc:
         raise ValueError(str(exc)) from None
     with contextlib.suppress(ImportError):

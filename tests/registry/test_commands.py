@@ -1,0 +1,145 @@
+"""``publish-guard registry`` and ``publish-guard demo`` as a user runs them (subprocesses)."""
+
+from __future__ import annotations
+
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from publish_guard.registry import make_publish_body
+from tests.harness.clients import installed_manifest
+from tests.harness.factories import ClientFactory
+
+pytestmark = pytest.mark.e2e
+
+
+class Command:
+    """A ``publish-guard`` subprocess whose stdout is read until a marker line."""
+
+    def __init__(self, *args: str, log: Path) -> None:
+        self.log = log
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "publish_guard.cli", *args],
+            stdout=subprocess.PIPE,
+            stderr=log.open("wb"),
+            text=True,
+        )
+        self.output = ""
+
+    def read_until(self, marker: str, timeout: float = 20) -> str:
+        assert self.process.stdout is not None
+        selector = selectors.DefaultSelector()
+        selector.register(self.process.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        while marker not in self.output:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise AssertionError(f"no {marker!r} in:\n{self.output}\n{self.log.read_text()}")
+            if selector.select(timeout=0.2):
+                self.output += self.process.stdout.readline()
+        return self.output
+
+    def stop(self) -> int:
+        """SIGTERM, as a service manager (or Ctrl-C's SIGINT) would; the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=15)
+        finally:
+            if self.process.stdout:
+                self.process.stdout.close()
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Iterator[list[Command]]:
+    started: list[Command] = []
+    yield started
+    for command in started:
+        if command.process.poll() is None:
+            command.process.kill()
+            command.process.wait()
+
+
+def http(url: str, token: str, body: object = None) -> tuple[int, object]:
+    request = urllib.request.Request(  # noqa: S310 - loopback URL built by the test
+        url,
+        data=None if body is None else orjson.dumps(body),
+        method="GET" if body is None else "PUT",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+        return answer.status, orjson.loads(answer.read())
+
+
+def test_registry_prints_a_working_npm_configuration_and_keeps_data(
+    tmp_path: Path, run: list[Command]
+) -> None:
+    data = tmp_path / "data"
+    args = ("registry", "--flavor", "nexus", "--listen", "127.0.0.1:0", "--data", str(data))
+    first = Command(*args, "--repo", "npm-hosted", "--repo", "npm-group:group:members=npm-hosted",
+                    log=tmp_path / "first.log")  # fmt: skip
+    run.append(first)
+    out = first.read_until("Press Ctrl-C")
+    registry = re.search(r"^  registry=(\S+)$", out, re.M)
+    token = re.search(r"^  //\S+:_authToken=(\S+)$", out, re.M)
+    assert registry, out
+    assert token, out
+    assert registry.group(1).endswith("/repository/npm-hosted/")
+    assert "npm-group        virtual" in out
+    assert "password " in out
+    assert http(registry.group(1) + "-/whoami", token.group(1)) == (200, {"username": "publisher"})
+    body = make_publish_body("kept", "1.0.0")
+    assert http(registry.group(1) + "kept", token.group(1), body)[0] == 200
+    assert first.stop() == 0
+    assert token.group(1) not in (tmp_path / "first.log").read_text()  # no secret in the log
+
+    second = Command(*args, log=tmp_path / "second.log")
+    run.append(second)
+    out = second.read_until("Press Ctrl-C")
+    assert "password unchanged" in out
+    again = re.search(r"^  registry=(\S+)$", out, re.M)
+    assert again
+    status, doc = http(again.group(1) + "kept", token.group(1))  # the old token still works
+    assert status == 200
+    assert isinstance(doc, dict)
+    assert list(doc["versions"]) == ["1.0.0"]
+    assert second.stop() == 0
+
+
+def test_demo_publishes_and_installs_through_the_guard(
+    tmp_path: Path, run: list[Command], client: ClientFactory
+) -> None:
+    demo = Command("demo", "--listen", "127.0.0.1:0", log=tmp_path / "demo.log")
+    run.append(demo)
+    out = demo.read_until("Ctrl-C stops both")
+    guard = re.search(r"guard \(point npm here\):\s+(\S+)", out)
+    token = re.search(r"^  //\S+:_authToken=(\S+)$", out, re.M)
+    package = re.search(r"^  cd (\S+)$", out, re.M)
+    upstream = re.search(r"registry behind it:\s+(\S+)", out)
+    assert guard, out
+    assert token, out
+    assert package, out
+    assert upstream, out
+    assert upstream.group(1).endswith("/artifactory/api/npm/npm-local/")
+    npmrc = re.search(r"export NPM_CONFIG_USERCONFIG=(\S+)", out)
+    assert npmrc
+    assert f"registry={guard.group(1)}" in Path(npmrc.group(1)).read_text()
+
+    cli = client("npm", guard.group(1), token.group(1))
+    cli.publish(Path(package.group(1))).check()
+    result, project = cli.install("hello-publish-guard")
+    result.check()
+    manifest = installed_manifest(project, "hello-publish-guard")
+    assert manifest is not None
+    assert manifest["version"] == "1.0.0"
+
+    assert demo.stop() == 0
+    assert not Path(package.group(1)).exists()  # the temporary folder is gone
