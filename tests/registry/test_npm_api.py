@@ -187,3 +187,32 @@ async def test_search(api: ApiFactory) -> None:
     await a.publish("other")
     found = await (await a.get("/-/v1/search?text=findme")).json()
     assert [o["package"]["name"] for o in found["objects"]] == ["findme-one"]
+
+
+async def test_read_only_tokens_cannot_write(api: ApiFactory) -> None:
+    a = await api("npmjs")
+    await a.publish("pkg")
+    readonly = a.registry.create_token("alice", readonly=True)
+    assert (await a.get("/pkg", token=readonly)).status == 200
+    assert (await a.publish("pkg", "2.0.0", token=readonly)).status == 403
+
+
+async def test_repositories_without_anonymous_reads(api: ApiFactory) -> None:
+    a = await api("artifactory")
+    a.registry.update_repo("npm-local", anonymous_read=False)
+    await a.publish("pkg")
+    anonymous = await a.get(a.base() + "pkg", token="")
+    assert anonymous.status == 401
+    assert anonymous.headers["WWW-Authenticate"] == 'Basic realm="Artifactory Realm"'
+    assert (await a.get(a.base() + "pkg")).status == 200
+    n = await api("npmjs")
+    n.registry.update_repo("npm", anonymous_read=False)
+    nobody = n.registry.add_user("nobody", permissions={})
+    assert (await n.get("/pkg", token=nobody.token)).status == 404  # npmjs hides, 404
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+async def test_whoami_without_credentials_is_401(api: ApiFactory, flavor: str) -> None:
+    a = await api(flavor)
+    answer = await a.get(a.base() + "-/whoami", token="")
+    assert answer.status == 401

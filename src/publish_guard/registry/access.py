@@ -46,7 +46,8 @@ def authorize(
         if permission is Permission.READ and repo.anonymous_read:
             return
         raise RegistryError(ErrorKind.AUTH_MISSING, package=package, repo=repo.key, action=action)
-    if not identity.user.can(permission, repo.key):
+    read_only = identity.readonly and permission is not Permission.READ
+    if read_only or not identity.user.can(permission, repo.key):
         raise RegistryError(
             _FORBIDDEN[permission],
             package=package,

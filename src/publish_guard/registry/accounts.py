@@ -26,6 +26,7 @@ class Identity:
     user: User | None = None
     problem: ErrorKind | None = None  # AUTH_BAD or AUTH_EXPIRED when credentials did not work
     via: str | None = None  # "bearer" | "basic"
+    readonly: bool = False  # a read-only token: every write is refused
 
     @property
     def name(self) -> str | None:
@@ -106,7 +107,7 @@ class Accounts:
                 return Identity(problem=ErrorKind.AUTH_BAD, via="bearer")
             if token.expired(self._clock()):
                 return Identity(problem=ErrorKind.AUTH_EXPIRED, via="bearer")
-            return Identity(user=self.users[token.user], via="bearer")
+            return Identity(user=self.users[token.user], via="bearer", readonly=token.readonly)
         if credentials.scheme == "basic":
             user = self.check_password(credentials.username or "", credentials.password or "")
             if user is None:

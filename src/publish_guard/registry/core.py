@@ -171,8 +171,11 @@ class Registry:
         token = self.accounts.create_token(name, expires_in=token_expires_in)
         return NewUser(name=name, password=password, token=token, otp_secret=secret)
 
-    def create_token(self, user: str, *, expires_in: timedelta | None = None) -> str:
-        return self.accounts.create_token(user, expires_in=expires_in)
+    def create_token(
+        self, user: str, *, expires_in: timedelta | None = None, readonly: bool = False
+    ) -> str:
+        """Another token for ``user``; a ``readonly`` one is refused every write (403)."""
+        return self.accounts.create_token(user, expires_in=expires_in, readonly=readonly)
 
     def revoke_token(self, token: str) -> None:
         self.accounts.revoke_token(token)

@@ -57,6 +57,8 @@ class Verdaccio(Flavor):
         if kind in (ErrorKind.AUTH_MISSING, ErrorKind.AUTH_BAD, ErrorKind.AUTH_EXPIRED):
             if err.action == "login":
                 return error(401, "bad username/password, access denied")
+            if err.action == "whoami":
+                return error(401, "unauthorized access", _CHALLENGE)
             return error(
                 401, f"authorization required to {action} package {err.package}", _CHALLENGE
             )

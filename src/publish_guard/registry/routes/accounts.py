@@ -57,7 +57,7 @@ async def logout(call: Call) -> Answer:
 async def whoami(call: Call) -> Answer:
     identity = call.identity
     if identity.user is None:
-        raise RegistryError(identity.problem or ErrorKind.AUTH_MISSING, package="", action="access")
+        raise RegistryError(identity.problem or ErrorKind.AUTH_MISSING, action="whoami")
     return json_answer(200, {"username": identity.user.name})
 
 
