@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from publish_guard.npm.names import escape_name
 from publish_guard.registry import FakeClock
 from publish_guard.registry.flavors.npmjs import EXPIRED_NOTICE
@@ -159,3 +161,13 @@ async def test_stage_routes_are_npmjs_only(api: ApiFactory) -> None:
     a = await api("verdaccio")
     answer = await a.client.post("/-/stage/package/x", json={}, headers=a.auth())
     assert answer.status == 404
+
+
+async def test_root_flavors_serve_their_one_repository_whatever_its_key(api: ApiFactory) -> None:
+    from publish_guard.registry import Repo
+
+    a = await api("verdaccio", repos=[Repo("mine")])
+    assert (await a.publish("pkg")).status == 201
+    assert a.registry.document("pkg", "mine") is not None
+    with pytest.raises(ValueError, match="single repository"):
+        a.registry.add_repo("second")

@@ -71,9 +71,10 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     registry = request.app[REGISTRY]
     raw_path = request.raw_path.split("?", 1)[0]
     located = registry.flavor.split_path(raw_path)
-    if located is None or located[0] not in registry.repos:
+    key = None if located is None else located[0] or registry.default_repo_key
+    if located is None or key not in registry.repos:
         return web.Response(status=404, text="Not Found")
-    repo = registry.repos[located[0]]
+    repo = registry.repos[key]
     identity = registry.accounts.identify(parse_authorization(request.headers.get("Authorization")))
     request[_IDENTITY] = identity
     call = Call(request, registry, repo, parse_npm_path(located[1]), identity)

@@ -24,10 +24,10 @@ from publish_guard.registry.serving import (
 DEFAULT_LISTEN = "127.0.0.1:4873"
 DEFAULT_USER = "publisher"
 REPO_HELP = """\
---repo KEY[:TYPE][:OPTION=VALUE]... (repeatable; Artifactory and Nexus only). TYPE: local|remote|
-virtual (or hosted|proxy|group). Options: members=A+B, deploy=KEY (default deployment repo),
-policy=allow|disable-redeploy|read-only, includes=PAT+PAT, excludes=PAT+PAT, latest-locked,
-no-anonymous-read, max-body=BYTES, legacy-group, url=URL. Example:
+--repo KEY[:TYPE][:OPTION=VALUE]... (repeatable; Verdaccio and npmjs have one repository, at /).
+TYPE: local|remote|virtual (or hosted|proxy|group). Options: members=A+B, deploy=KEY (default
+deployment repo), policy=allow|disable-redeploy|read-only, includes=PAT+PAT, excludes=PAT+PAT,
+latest-locked, no-anonymous-read, max-body=BYTES, legacy-group, uplink-down, url=URL. Example:
   --repo npm-local --repo npm-remote:remote \\
   --repo npm:virtual:members=npm-local+npm-remote:deploy=npm-local
 """

@@ -96,8 +96,9 @@ class Flavor:
         return "/"
 
     def split_path(self, raw_path: str) -> tuple[str, str] | None:
-        """``(repo key, raw sub-path)`` for a request path that belongs to the npm API."""
-        return self.root_repo_key, raw_path.lstrip("/")
+        """``(repo key, raw sub-path)`` for a request path that belongs to the npm API; a
+        root-mounted flavor answers ``""``: its one repository, whatever its key."""
+        return "", raw_path.lstrip("/")
 
     def error(self, err: RegistryError) -> Answer:
         raise NotImplementedError
