@@ -323,3 +323,21 @@ def test_otp_flow(emulators: dict[str, Emulator], client: ClientFactory, flavor:
     assert "one-time password" in without.output
     cli.publish(pkg, f"--otp={emulator.registry.otp('carol')}").check()
     assert emulator.registry.document(name) is not None
+
+
+def test_npm_stage_publish_list_approve_on_npmjs(
+    emulators: dict[str, Emulator], client: ClientFactory
+) -> None:
+    """npm 11's other publish route: ``npm stage publish`` sends POST /-/stage/package/<esc>."""
+    emulator = emulators["npmjs"]
+    cli = npm(client, emulator)
+    name = unique_name("staged", scope="acme")
+    emulator.registry.journal.clear()
+    cli.run("stage", "publish", cwd=cli.make_package(name, "1.0.0")).check()
+    [post] = emulator.registry.journal.find(method="POST")
+    assert post.path == f"/-/stage/package/{escape_name(name)}"
+    assert emulator.registry.document(name) is None
+    listed = cli.run("stage", "list").check().stdout
+    stage_id = next(line.split(": ", 1)[1] for line in listed.splitlines() if line.startswith("id"))
+    cli.run("stage", "approve", stage_id).check()
+    assert emulator.registry.document(name) is not None
