@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from publish_guard.npm.integrity import sri_sha512
 from publish_guard.registry.flavors.nexus import INSUFFICIENT_LICENSE
-from tests.registry.conftest import ApiFactory
+from tests.registry.conftest import ApiFactory, basic
 
 REALM = 'BASIC realm="Sonatype Nexus Repository Manager"'
 
@@ -121,3 +121,11 @@ async def test_not_found_and_login_texts(api: ApiFactory) -> None:
         401,
         {"success": False, "error": "Bad username or password"},
     )
+
+
+async def test_without_the_bearer_token_realm_tokens_are_refused(api: ApiFactory) -> None:
+    a = await api("nexus", bearer_tokens=False)
+    answer = await a.publish("widget")
+    assert (answer.status, answer.headers["WWW-Authenticate"]) == (401, REALM)
+    basic_auth = {"Authorization": basic("alice", "alice-pw")}
+    assert (await a.publish("widget", headers=basic_auth)).status == 200

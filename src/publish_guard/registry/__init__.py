@@ -17,14 +17,19 @@ Building one (for tests)::
     reader = registry.add_user("bob", permissions="read")          # every repository: read only
     otp_user = registry.add_user("carol", otp=True)                # writes need npm-otp
     old = registry.add_user("dave", token_expires_in=timedelta(0)) # token already expired
-    app = create_registry_app(registry)                             # an aiohttp Application
+    app = create_registry_app(registry)      # an aiohttp Application; app[REGISTRY] is registry
     url = registry.npm_url("http://127.0.0.1:PORT")  # …/artifactory/api/npm/npm-local/
 
-``add_user`` returns ``NewUser(name, password, token, otp_secret)``; ``registry.otp("carol")`` is
-the code her authenticator shows now; ``create_token``, ``revoke_token``, ``expire_token`` manage
-tokens. ``Registry.update_repo(key, **changes)`` changes a repository in place (for example
+``add_user`` returns ``NewUser(name, password, token, otp_secret)`` (the password defaults to
+``"<name>-password"``); ``registry.otp("carol")`` is the code her authenticator shows now;
+``create_token(user, expires_in=…, readonly=…)``, ``revoke_token``, ``expire_token`` manage
+tokens. ``RegistryConfig(bearer_tokens=False)`` refuses Bearer tokens (Nexus without its "npm
+Bearer Token Realm").
+
+``Registry.update_repo(key, **changes)`` changes a repository in place, for example
 ``policy="allow"`` / ``"disable-redeploy"`` / ``"read-only"`` on Nexus, ``latest_tag_locked=True``,
-``max_body_size=…``, ``uplink_down=True`` on Verdaccio, ``group_deploy_legacy=True``).
+``max_body_size=…``, ``uplink_down=True`` on Verdaccio, ``group_deploy_legacy=True``,
+``anonymous_read=False``, ``includes``/``excludes`` (Artifactory Ant patterns).
 Flavors: ``artifactory`` (``/artifactory/api/npm/<key>/``, local/remote/virtual), ``nexus``
 (``/repository/<name>/``, hosted/proxy/group, deployment policies), ``verdaccio`` and ``npmjs``
 (one repository at ``/``). ``RegistryConfig(clock=FakeClock())`` lets a test move time (npmjs'

@@ -75,7 +75,15 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     if located is None or key not in registry.repos:
         return web.Response(status=404, text="Not Found")
     repo = registry.repos[key]
-    identity = registry.accounts.identify(parse_authorization(request.headers.get("Authorization")))
+    credentials = parse_authorization(request.headers.get("Authorization"))
+    if (
+        credentials is not None
+        and credentials.scheme == "bearer"
+        and not registry.config.bearer_tokens
+    ):
+        identity = Identity(problem=ErrorKind.AUTH_BAD, via="bearer")
+    else:
+        identity = registry.accounts.identify(credentials)
     request[_IDENTITY] = identity
     call = Call(request, registry, repo, parse_npm_path(located[1]), identity)
     try:

@@ -48,6 +48,8 @@ class RegistryConfig:
     data_dir: Path | None = None  # None: memory only
     public_url: str | None = None  # fixed base for tarball URLs (else taken from each request)
     max_body_size: int | None = None  # None: the flavor's default (Verdaccio 10 MiB)
+    # False: Bearer tokens are not accepted (Nexus without the "npm Bearer Token Realm": 401)
+    bearer_tokens: bool = True
     clock: Callable[[], datetime] = utc_now
 
 
