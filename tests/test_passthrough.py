@@ -334,3 +334,14 @@ async def test_upstream_answering_garbage_is_a_502(guard: GuardFactory) -> None:
         assert (await response.json())["code"] in ("UPSTREAM_PROTOCOL", "UPSTREAM_DROPPED")
     finally:
         server.close()
+
+
+async def test_a_path_echoing_the_upstream_base_is_mapped_back_under_it(
+    guard: GuardFactory, upstream: Any
+) -> None:
+    """Nexus builds tarball URLs from X-Forwarded-Host plus its own base path."""
+    _, recorder = upstream
+    client = await guard()
+    answer = await _raw_request(client.port, f"GET {PREFIX}widget/-/widget-1.0.0.tgz HTTP/1.1")
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert recorder.seen[-1].raw_path == PREFIX + "widget/-/widget-1.0.0.tgz"

@@ -11,9 +11,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from publish_guard.explain import GuardError, error_body
-from publish_guard.keys import ACCESS_LOG, REQUEST_ID, TARGET, UPSTREAM_STATUS
+from publish_guard.keys import ACCESS_LOG, REQUEST_ID, TARGET, UPSTREAM, UPSTREAM_STATUS
 from publish_guard.redact import scrub_query
-from publish_guard.target import UnsafeTarget, check_target
+from publish_guard.target import Target, UnsafeTarget, check_target
 
 access_log = structlog.get_logger("publish_guard.access")
 log = structlog.get_logger("publish_guard.app")
@@ -64,13 +64,27 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
 async def target_check(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refuse targets that could leave the upstream's base path before anything is forwarded."""
     try:
-        request[TARGET] = check_target(request.method, request.raw_path)
+        target = check_target(request.method, request.raw_path)
     except UnsafeTarget as exc:
         code = "NOT_A_PROXY" if exc.not_a_proxy else "BAD_TARGET"
         raise GuardError(
             code, method=request.method, target=request.raw_path[:200], reason=exc.reason
         ) from None
+    request[TARGET] = unprefixed(target, request.app[UPSTREAM].base.raw_path)
     return await handler(request)
+
+
+def unprefixed(target: Target, base_path: str) -> Target:
+    """A path that repeats the upstream's base path is mapped back under it.
+
+    Nexus builds tarball URLs from ``X-Forwarded-Host`` and its own path, so behind the guard
+    they read ``http://guard/repository/npm-hosted/pkg/-/pkg-1.0.0.tgz``; forwarded as they are
+    they would name ``…/repository/npm-hosted/repository/npm-hosted/…``. No npm path starts with
+    a registry base path of two or more segments otherwise.
+    """
+    if base_path.count("/") > 2 and target.path.startswith(base_path):
+        return Target("/" + target.path[len(base_path) :], target.query)
+    return target
 
 
 def guard_error_response(request: web.Request, error: GuardError) -> web.Response:

@@ -14,13 +14,18 @@ from yarl import URL
 
 from publish_guard.config import Settings
 from publish_guard.explain import GuardError
+from publish_guard.explain.refusals import Refusal
+from publish_guard.explain.writes import explain_write
 from publish_guard.headers import request_headers, response_headers
-from publish_guard.keys import SETTINGS, TARGET, UPSTREAM, UPSTREAM_STATUS
-from publish_guard.npm.paths import package_document_name
+from publish_guard.keys import PUBLISHER, SETTINGS, TARGET, UPSTREAM, UPSTREAM_STATUS
+from publish_guard.npm.paths import package_document_name, package_of_path
+from publish_guard.publish.lookup import lookup_headers
 from publish_guard.rewrite import StreamReplacer
 from publish_guard.target import Target
 
 log = structlog.get_logger("publish_guard.passthrough")
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_REFUSAL_SIZE = 1024 * 1024
 
 
 async def passthrough(request: web.Request, body: bytes | None = None) -> web.StreamResponse:
@@ -42,6 +47,8 @@ async def passthrough(request: web.Request, body: bytes | None = None) -> web.St
         request.method, target.relative, headers=headers, data=data
     ) as answer:
         request[UPSTREAM_STATUS] = answer.status
+        if answer.status >= 400 and request.method not in _READS:
+            return await _refused_write(request, answer)
         response = web.StreamResponse(status=answer.status, reason=answer.reason)
         response.headers.extend(response_headers(answer.headers))
         replacer = _replacer(request.app[SETTINGS], answer) if rewriting else None
@@ -64,6 +71,30 @@ async def passthrough(request: web.Request, body: bytes | None = None) -> web.St
             return response
         await response.write_eof()
     return response
+
+
+async def _refused_write(request: web.Request, answer: aiohttp.ClientResponse) -> web.Response:
+    """A refused write is explained; reads (a 404 on a document is normal traffic) never are."""
+    upstream = request.app[UPSTREAM]
+    body = await upstream.read_body(answer, MAX_REFUSAL_SIZE)
+    headers = response_headers(answer.headers)
+    refusal = Refusal(answer.status, answer.reason or "", headers, body)
+    relative = request[TARGET].path[1:]
+    error = await explain_write(
+        request,
+        refusal,
+        settings=request.app[SETTINGS],
+        upstream=upstream,
+        flavor=request.app[PUBLISHER].flavor,
+        relative_path=relative,
+        asking=lookup_headers(request.headers),
+        package=package_of_path(relative),
+    )
+    if error is not None:
+        raise error
+    relayed = web.Response(status=answer.status, reason=answer.reason, body=body)
+    relayed.headers.extend((k, v) for k, v in headers.items() if k.lower() != "content-length")
+    return relayed
 
 
 def _rewrites(request: web.Request, target: Target, settings: Settings) -> bool:

@@ -78,10 +78,12 @@ class Upstream:
             sock_read=self._settings.read_timeout,
         )
 
-    def url(self, relative_target: str) -> URL:
-        """The upstream URL of a validated raw target relative to the base (no leading '/')."""
+    def url(self, relative_target: str, *, from_origin: bool = False) -> URL:
+        """The upstream URL of a validated raw target relative to the base (no leading '/'),
+        or, ``from_origin``, relative to the upstream's origin (its REST APIs)."""
         path, sep, query = relative_target.partition("?")
-        raw = str(self.base.with_path(self.base.raw_path + path, encoded=True))
+        prefix = "/" if from_origin else self.base.raw_path
+        raw = str(self.base.with_path(prefix + path, encoded=True))
         return URL(raw + sep + query, encoded=True)
 
     @asynccontextmanager
@@ -93,12 +95,13 @@ class Upstream:
         headers: Mapping[str, str] | CIMultiDict[str],
         data: Any = None,
         total_timeout: float | None = None,
+        from_origin: bool = False,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         """Send one request; the answer's headers are read, its body is the caller's to stream."""
         try:
             async with self.session.request(
                 method,
-                self.url(relative_target),
+                self.url(relative_target, from_origin=from_origin),
                 headers=headers,
                 data=data,
                 allow_redirects=False,

@@ -154,4 +154,84 @@ TEXTS: dict[str, Text] = {
         "The upstream failed after receiving the publish and could not be asked whether the "
         "version landed.",
     ),
+    "AUTH_REJECTED": Text(
+        401,
+        "{registry} refused the credentials for {operation} ({said}): the token npm sends for "
+        "{guard_url} is missing, expired or wrong",
+        "Log in again for the guard's URL: npm login --registry {guard_url} (or put a fresh "
+        "token in .npmrc as {nerf}:_authToken=<token>); {token_source}",
+        "The upstream answered 401: no credentials, a wrong password, or an expired or revoked "
+        "token. npm keys credentials by registry URL, so the token must be configured for the "
+        "guard's URL, not the registry's.",
+    ),
+    "TOKEN_EXPIRED": Text(
+        404,
+        "{registry} says the access token is expired or revoked (it answers 404 Not Found for "
+        "{operation}, which hides the real cause)",
+        "Log in again: npm login --registry {guard_url}, or create a new token and put it in "
+        ".npmrc as {nerf}:_authToken=<token>.",
+        "npmjs answers an expired or revoked token with 404 and an npm-notice header instead of "
+        "401.",
+    ),
+    "NO_PERMISSION": Text(
+        403,
+        "{registry} refused {operation}{said_part}: {cause}",
+        "{fix}",
+        "The user is logged in but may not write here: a missing deploy/publish permission, a "
+        "repository that does not accept publishes, or a name its patterns exclude.",
+    ),
+    "REPO_NOT_DEPLOYABLE": Text(
+        403,
+        "{registry} refused {operation}: {repo_facts}",
+        "{fix}",
+        "The registry URL points at a repository that cannot take publishes: an Artifactory "
+        "remote repository or a virtual one without a Default Deployment Repository, a Nexus "
+        "proxy or group repository.",
+    ),
+    "REDEPLOY_DISABLED": Text(
+        400,
+        "{registry} refused {operation}: repository {repo} does not allow updating assets "
+        "(redeploy is disabled) and {package}@{version} is already stored there{visibility}",
+        "Publish a new version ('npm version patch'); a stored version can only be replaced by "
+        "deleting it in Nexus first.",
+        "Nexus' deployment policy 'Disable redeploy' refuses to store a version twice, even with "
+        "identical bytes.",
+    ),
+    "REPO_READ_ONLY": Text(
+        400,
+        "{registry} refused {operation}: repository {repo} is read-only (deployment policy "
+        "'Read-only')",
+        "Publish to a hosted repository that accepts deployments, or ask the Nexus admin to set "
+        "{repo}'s deployment policy to 'Disable redeploy'.",
+        "The repository's deployment policy is Read-only.",
+    ),
+    "LATEST_TAG_LOCKED": Text(
+        400,
+        "{registry} refused {operation}: it may not move the 'latest' dist-tag of {package} "
+        "('Unable to update latest tag')",
+        "Publish under another tag (npm publish --tag next), then ask the Nexus admin to move "
+        "'latest' if it should.",
+        "Nexus refuses to change which version 'latest' points at.",
+    ),
+    "TOO_LARGE_UPSTREAM": Text(
+        413,
+        "{registry} refused {operation}: the request ({size}) is larger than it accepts{limit}",
+        "Leave build output out of the package ('npm pack --dry-run' lists its files), or ask "
+        "the registry's admin to raise its body-size limit (Verdaccio: max_body_size).",
+        "The upstream's request-size limit is below the publish body (about 1.34 times the "
+        "tarball).",
+    ),
+    "UPLINK_DOWN": Text(
+        503,
+        "{registry} refused {operation}: one of its uplinks (the registries it mirrors) is down, "
+        "and it will not publish while it cannot check them",
+        "Retry when the uplink is back, or ask the Verdaccio admin to check its uplinks.",
+        "Verdaccio refuses publishes while an uplink is unreachable.",
+    ),
+    "UPSTREAM_REJECTED": Text(
+        400,
+        "{registry} refused {operation} with {upstream_status} {reason}{said_part}",
+        "{fix}",
+        "Any other refusal of a write by the upstream, quoted as it said it.",
+    ),
 }

@@ -19,3 +19,18 @@ def package_document_name(relative_path: str) -> str | None:
     if "/" in decoded:
         return None
     return decoded
+
+
+def package_of_path(relative_path: str) -> str | None:
+    """The package a registry path is about, decoded, if any: documents, ``-rev`` and tarball
+    paths, and ``-/package/<name>/…`` (dist-tags, access)."""
+    path = relative_path.partition("?")[0]
+    if path.startswith("-/package/"):
+        path = path[len("-/package/") :]
+    elif path.startswith("-"):
+        return None
+    first, _, rest = path.partition("/")
+    if unquote(first).startswith("@") and "/" not in unquote(first):
+        second = rest.partition("/")[0]
+        return package_document_name(f"{first}/{second}") if second else None
+    return package_document_name(first)

@@ -13,6 +13,8 @@ from multidict import CIMultiDict
 from publish_guard.config import Settings
 from publish_guard.explain import GuardError
 from publish_guard.explain.publish import verdict_error
+from publish_guard.explain.refusals import Refusal
+from publish_guard.explain.writes import explain_write
 from publish_guard.flavors import Flavor
 from publish_guard.headers import request_headers, response_headers
 from publish_guard.npm.names import PackageName
@@ -62,7 +64,9 @@ class PublishService:
             try:
                 answer = await self._forward(request.method, relative_target, headers, body)
             except GuardError as failure:
-                return await self._resolve_unknown(parsed, asking, failure)
+                return await self._resolve_unknown(
+                    request, relative_target, parsed, asking, failure
+                )
             if answer.status >= 500:
                 server_error = GuardError(
                     "UPSTREAM_DROPPED",
@@ -70,9 +74,13 @@ class PublishService:
                     upstream=str(self.upstream.base),
                     detail=f"HTTP {answer.status}",
                 )
-                return await self._resolve_unknown(parsed, asking, server_error, answer=answer)
+                return await self._resolve_unknown(
+                    request, relative_target, parsed, asking, server_error, answer=answer
+                )
             if answer.status >= 400:
-                return await self._explain_rejection(parsed, asking, answer)
+                return await self._explain_rejection(
+                    request, relative_target, parsed, asking, answer
+                )
             log.info("published", package=name.full, version=parsed.version, status=answer.status)
             return _relay(answer)
 
@@ -152,7 +160,12 @@ class PublishService:
             )
 
     async def _explain_rejection(
-        self, parsed: PublishBody, asking: CIMultiDict[str], answer: Answer
+        self,
+        request: web.Request,
+        relative_target: str,
+        parsed: PublishBody,
+        asking: CIMultiDict[str],
+        answer: Answer,
     ) -> web.StreamResponse:
         """The upstream refused although the check said free: look again to say what happened
         (another publish won a race, or the check could not see the version)."""
@@ -162,10 +175,15 @@ class PublishService:
             if verdict.taken:
                 self.seen.remember(asking.get("authorization", ""), parsed.name.full, verdict)
                 return self._refuse_or_accept(verdict, parsed)
+        error = await self._explain(request, relative_target, parsed, asking, answer, lookup.known)
+        if error is not None:
+            raise error
         return _relay(answer)
 
     async def _resolve_unknown(
         self,
+        request: web.Request,
+        relative_target: str,
         parsed: PublishBody,
         asking: CIMultiDict[str],
         failure: GuardError,
@@ -196,6 +214,11 @@ class PublishService:
         if verdict.taken:
             raise verdict_error(verdict, package, self.flavor)
         log.warning("did_not_land", package=package, version=version, cause=cause)
+        if answer is not None:
+            # a 5xx that says why (Verdaccio's "uplinks is down") is explained as such
+            explained = await self._explain(request, relative_target, parsed, asking, answer, True)
+            if explained is not None and explained.code != "UPSTREAM_REJECTED":
+                raise explained
         raise GuardError(
             "PUBLISH_NOT_LANDED",
             package=package,
@@ -204,6 +227,28 @@ class PublishService:
             upstream=str(self.upstream.base),
             status=504 if failure.status == 504 else 502,
             body={"upstream": _upstream_facts(answer, self.flavor)} if answer else None,
+        )
+
+    async def _explain(
+        self,
+        request: web.Request,
+        relative_target: str,
+        parsed: PublishBody,
+        asking: CIMultiDict[str],
+        answer: Answer,
+        visible: bool,
+    ) -> GuardError | None:
+        return await explain_write(
+            request,
+            Refusal(answer.status, answer.reason, answer.headers, answer.body),
+            settings=self.settings,
+            upstream=self.upstream,
+            flavor=self.flavor,
+            relative_path=relative_target.partition("?")[0],
+            asking=asking,
+            package=parsed.name.full,
+            version=parsed.version,
+            version_visible=visible,
         )
 
 
