@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import selectors
 import signal
@@ -40,11 +41,17 @@ class Command:
         selector = selectors.DefaultSelector()
         selector.register(self.process.stdout, selectors.EVENT_READ)
         deadline = time.monotonic() + timeout
+        # read the pipe's raw bytes: a buffered readline() would keep lines that select() can
+        # no longer see, and the wait would time out with the marker already read
+        fd = self.process.stdout.fileno()
         while marker not in self.output:
-            if time.monotonic() > deadline or self.process.poll() is not None:
+            if time.monotonic() > deadline:
                 raise AssertionError(f"no {marker!r} in:\n{self.output}\n{self.log.read_text()}")
             if selector.select(timeout=0.2):
-                self.output += self.process.stdout.readline()
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    raise AssertionError(f"exited without {marker!r}:\n{self.output}")
+                self.output += chunk.decode("utf-8", "replace")
         return self.output
 
     def stop(self) -> int:
