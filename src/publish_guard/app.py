@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
+import structlog
 from aiohttp import web
 
 from publish_guard.config import Settings
-from publish_guard.flavors import FLAVORS, flavor_from_url
+from publish_guard.detect import Detection, detect, keep_detecting
+from publish_guard.flavors import FLAVORS, GENERIC, flavor_from_url
 from publish_guard.health import healthz, readyz
-from publish_guard.keys import ACCESS_LOG, PUBLISHER, SETTINGS, UPSTREAM
+from publish_guard.keys import ACCESS_LOG, DETECTION, PUBLISHER, SETTINGS, UPSTREAM
 from publish_guard.middlewares import request_context, target_check
 from publish_guard.publish.pipeline import PublishService
 from publish_guard.publish.preflight import check
@@ -17,6 +21,7 @@ from publish_guard.publish.route import registry
 from publish_guard.upstream import Upstream
 
 GUARD_PREFIX = "/-/guard"
+log = structlog.get_logger("publish_guard")
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -30,8 +35,8 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     upstream = Upstream(settings)
     app[UPSTREAM] = upstream
-    flavor = FLAVORS.get(settings.flavor) or flavor_from_url(settings.upstream)
-    app[PUBLISHER] = PublishService(settings, upstream, flavor)
+    first_guess = FLAVORS.get(settings.flavor) or flavor_from_url(settings.upstream) or GENERIC
+    app[PUBLISHER] = PublishService(settings, upstream, first_guess)
     app[ACCESS_LOG] = settings.access_log
     app.cleanup_ctx.append(_upstream_session)
 
@@ -43,6 +48,23 @@ def create_app(settings: Settings) -> web.Application:
 
 
 async def _upstream_session(app: web.Application) -> AsyncIterator[None]:
-    await app[UPSTREAM].start()
+    upstream = app[UPSTREAM]
+    await upstream.start()
+    setting = app[SETTINGS].flavor
+
+    def apply(found: Detection) -> None:
+        app[PUBLISHER].flavor = found.flavor
+        app[DETECTION] = found
+
+    found = await detect(upstream, setting)
+    apply(found)
+    log.info("upstream_flavor", flavor=found.flavor.key, how=found.how, upstream=str(upstream.base))
+    retry = None
+    if not found.confirmed:
+        retry = asyncio.create_task(keep_detecting(upstream, setting, found, apply))
     yield
-    await app[UPSTREAM].close()
+    if retry is not None:
+        retry.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await retry
+    await upstream.close()

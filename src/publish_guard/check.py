@@ -19,7 +19,7 @@ from yarl import URL
 
 from publish_guard.config import ConfigError, parse_base_url
 from publish_guard.explain.publish import suggestion_facts, verdict_error
-from publish_guard.flavors import FLAVORS, flavor_from_url
+from publish_guard.flavors import FLAVORS, GENERIC, flavor_from_url
 from publish_guard.npm.documents import ABBREVIATED_MEDIA_TYPE, is_valid_version, version_identity
 from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
 from publish_guard.publish.verdict import Outcome, judge
@@ -62,7 +62,7 @@ async def ask(
                 if "publishable" in answer:
                     return answer
         # not a guard: judge the registry's own document
-        flavor = FLAVORS[flavor_key] if flavor_key else flavor_from_url(registry)
+        flavor = FLAVORS[flavor_key] if flavor_key else flavor_from_url(registry) or GENERIC
         document_url = URL(f"{registry}{name.escaped}", encoded=True)
         headers["accept"] = (
             "application/json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from yarl import URL
@@ -35,11 +36,17 @@ VERDACCIO = Flavor(
     "'npm unpublish <pkg>@<version>' by a user allowed to unpublish frees it for a new publish",
 )
 NPMJS = Flavor("npmjs", "the npm registry", True, "")
-FLAVORS = {flavor.key: flavor for flavor in (ARTIFACTORY, NEXUS, VERDACCIO, NPMJS)}
+GENERIC = Flavor(
+    "generic",
+    "the registry",
+    False,
+    "the registry's admin may be able to delete it, after which it can be published again",
+)
+FLAVORS = {flavor.key: flavor for flavor in (ARTIFACTORY, NEXUS, VERDACCIO, NPMJS, GENERIC)}
 
 
-def flavor_from_url(url: URL) -> Flavor:
-    """A first guess from the URL layout alone."""
+def flavor_from_url(url: URL) -> Flavor | None:
+    """What the URL layout alone says, if anything."""
     path = url.path
     if "/api/npm/" in path or path.startswith("/artifactory/"):
         return ARTIFACTORY
@@ -47,4 +54,16 @@ def flavor_from_url(url: URL) -> Flavor:
         return NEXUS
     if url.host in ("registry.npmjs.org", "registry.npmjs.com"):
         return NPMJS
-    return VERDACCIO
+    return None
+
+
+def flavor_from_headers(headers: Mapping[str, str]) -> Flavor | None:
+    """What a response's headers say: each server names itself in its own way."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if "x-jfrog-version" in lowered or "x-artifactory-id" in lowered:
+        return ARTIFACTORY
+    if lowered.get("server", "").lower().startswith("nexus"):
+        return NEXUS
+    if "verdaccio" in lowered.get("x-powered-by", "").lower():
+        return VERDACCIO
+    return None

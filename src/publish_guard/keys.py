@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from publish_guard.config import Settings
+from publish_guard.detect import Detection
 from publish_guard.publish.pipeline import PublishService
 from publish_guard.target import Target
 from publish_guard.upstream import Upstream
@@ -13,6 +14,7 @@ SETTINGS = web.AppKey("settings", Settings)
 UPSTREAM = web.AppKey("upstream", Upstream)
 ACCESS_LOG = web.AppKey("access_log", bool)
 PUBLISHER = web.AppKey("publisher", PublishService)
+DETECTION = web.AppKey("detection", Detection)
 
 REQUEST_ID = web.RequestKey("request_id", str)
 TARGET = web.RequestKey("target", Target)

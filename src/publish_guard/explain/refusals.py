@@ -271,6 +271,7 @@ _TOKEN_SOURCES = {
     "(Security → Realms)",
     "verdaccio": "Verdaccio treats an expired token as no token at all",
     "npmjs": "npmjs tokens are made at npmjs.com → Access Tokens",
+    "generic": "ask the registry's admin how its tokens are issued",
 }
 _GENERIC_FIX = {
     0: "The registry's own words are above; the guard forwarded the request unchanged.",
