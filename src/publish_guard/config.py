@@ -104,6 +104,25 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
+def _list_of(item: Callable[[str], str]) -> Callable[[str], tuple[str, ...]]:
+    def parse(text: str) -> tuple[str, ...]:
+        return tuple(item(part.strip()) for part in text.split(",") if part.strip())
+
+    return parse
+
+
+def parse_scope(text: str) -> str:
+    if not re.fullmatch(r"@[a-z0-9~-][a-z0-9._~-]*", text):
+        raise ValueError(f"{text!r} is not an npm scope (example: @acme-dev)")
+    return text
+
+
+def parse_tag(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9._-]*", text):
+        raise ValueError(f"{text!r} is not a dist-tag name (example: dev)")
+    return text
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -118,10 +137,12 @@ class Option:
     default: str | None  # as a user would write it; parsed like any other value
     help: str
     metavar: str = "VALUE"
+    repeatable: bool = False  # a list: the flag may repeat; env and file take commas / a list
+    flag_name: str | None = None  # when the flag reads better singular (--dev-scope)
 
     @property
     def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
+        return "--" + (self.flag_name or self.name).replace("_", "-")
 
     @property
     def env(self) -> str:
@@ -155,6 +176,39 @@ OPTIONS: tuple[Option, ...] = (
         "a republish with identical content (a CI retry): answer success without forwarding "
         "(accept), or refuse it like any collision (reject)",
         "MODE",
+    ),
+    Option(
+        "dev_mode",
+        _choice("off", "always", "on-conflict"),
+        "off",
+        "dev mode: rewrite triggered publishes to <version>-dev.N always, or only when the "
+        "version exists (on-conflict); off disables every trigger",
+        "MODE",
+    ),
+    Option(
+        "dev_scopes",
+        _list_of(parse_scope),
+        "",
+        "scopes whose publishes are dev publishes (repeat the flag; env: comma-separated)",
+        "@SCOPE",
+        repeatable=True,
+        flag_name="dev_scope",
+    ),
+    Option(
+        "dev_tags",
+        _list_of(parse_tag),
+        "",
+        "dist-tags whose publishes are dev publishes (npm publish --tag dev)",
+        "TAG",
+        repeatable=True,
+        flag_name="dev_tag",
+    ),
+    Option(
+        "dev_dist_tag",
+        parse_tag,
+        "dev",
+        "the dist-tag a dev publish gets instead of latest (latest never points at a dev build)",
+        "TAG",
     ),
     Option("connect_timeout", parse_duration, "10s", "upstream connect timeout", "DURATION"),
     Option(
@@ -208,6 +262,10 @@ class Settings:
     public_url: URL | None
     flavor: str
     identical_republish: str
+    dev_mode: str
+    dev_scopes: tuple[str, ...]
+    dev_tags: tuple[str, ...]
+    dev_dist_tag: str
     connect_timeout: float
     read_timeout: float
     publish_timeout: float
@@ -238,6 +296,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
             option.flag,
             dest=option.name,
             metavar=option.metavar,
+            action="append" if option.repeatable else "store",
             help=f"{option.help} (env {option.env}; default {default})",
         )
     return parser
@@ -270,7 +329,7 @@ def load_settings(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
         raise ConfigError(str(exc)) from None
     if unknown:
         raise ConfigError(f"unrecognized arguments: {' '.join(unknown)} (see --help)")
-    flags: dict[str, str | None] = vars(args)
+    flags: dict[str, Any] = vars(args)
 
     config_path = flags.pop("config") or environ.get(ENV_PREFIX + "CONFIG")
     from_file = _read_file(Path(config_path)) if config_path else {}
@@ -287,7 +346,10 @@ def load_settings(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
         else:
             values[option.name] = None if option.default is None else option.parse(option.default)
             continue
-        text = str(raw).lower() if isinstance(raw, bool) else str(raw)
+        if isinstance(raw, list):
+            text = ",".join(str(item) for item in raw)
+        else:
+            text = str(raw).lower() if isinstance(raw, bool) else str(raw)
         try:
             values[option.name] = option.parse(text)
         except ValueError as exc:
@@ -309,9 +371,7 @@ def options_markdown() -> str:
         f"| `--config FILE` | `{ENV_PREFIX}CONFIG` | — | — | TOML file with any keys below |",
     ]
     for option in OPTIONS:
-        default = f"`{option.default}`" if option.default is not None else "—"
-        rows.append(
-            f"| `{option.flag} {option.metavar}` | `{option.env}` | `{option.name}` | {default} "
-            f"| {option.help} |"
-        )
+        default = f"`{option.default}`" if option.default else "—"
+        flag = f"`{option.flag} {option.metavar}`" + (" (repeatable)" if option.repeatable else "")
+        rows.append(f"| {flag} | `{option.env}` | `{option.name}` | {default} | {option.help} |")
     return "\n".join(rows)
