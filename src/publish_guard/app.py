@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import structlog
 from aiohttp import web
 
+from publish_guard.catalogue import add_catalogue_routes
 from publish_guard.config import Settings
 from publish_guard.detect import Detection, detect, keep_detecting
 from publish_guard.flavors import FLAVORS, GENERIC, flavor_from_url
@@ -43,6 +44,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get(f"{GUARD_PREFIX}/healthz", healthz)
     app.router.add_get(f"{GUARD_PREFIX}/readyz", readyz)
     app.router.add_get(f"{GUARD_PREFIX}/check/{{name:.+}}", check)
+    add_catalogue_routes(app, GUARD_PREFIX)
     app.router.add_route("*", "/{tail:.*}", registry)
     return app
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import tempfile
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -123,6 +124,10 @@ def parse_tag(text: str) -> str:
     return text
 
 
+def _path_or_off(text: str) -> Path | None:
+    return None if text.strip().lower() in ("off", "none", "") else Path(text).expanduser()
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -210,6 +215,14 @@ OPTIONS: tuple[Option, ...] = (
         "the dist-tag a dev publish gets instead of latest (latest never points at a dev build)",
         "TAG",
     ),
+    Option(
+        "lock_dir",
+        _path_or_off,
+        str(Path(tempfile.gettempdir()) / "publish-guard-locks"),
+        "directory for per-package lock files, so that worker processes and guards on one host "
+        "serialise publishes of a package; 'off' for in-process locks only",
+        "DIR",
+    ),
     Option("connect_timeout", parse_duration, "10s", "upstream connect timeout", "DURATION"),
     Option(
         "read_timeout",
@@ -266,6 +279,7 @@ class Settings:
     dev_scopes: tuple[str, ...]
     dev_tags: tuple[str, ...]
     dev_dist_tag: str
+    lock_dir: Path | None
     connect_timeout: float
     read_timeout: float
     publish_timeout: float

@@ -11,7 +11,15 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from publish_guard.explain import GuardError, error_body
-from publish_guard.keys import ACCESS_LOG, REQUEST_ID, TARGET, UPSTREAM, UPSTREAM_STATUS
+from publish_guard.keys import (
+    ACCESS_LOG,
+    REQUEST_ID,
+    TARGET,
+    UPSTREAM,
+    UPSTREAM_STATUS,
+    VIA_DEV_PREFIX,
+)
+from publish_guard.publish.devmode import DEV_PREFIX
 from publish_guard.redact import scrub_query
 from publish_guard.target import Target, UnsafeTarget, check_target
 
@@ -70,6 +78,11 @@ async def target_check(request: web.Request, handler: Handler) -> web.StreamResp
         raise GuardError(
             code, method=request.method, target=request.raw_path[:200], reason=exc.reason
         ) from None
+    if target.path.startswith(DEV_PREFIX):
+        # a client whose registry is http://guard/-/dev/: dev mode for its publishes,
+        # everything else as through the plain URL
+        request[VIA_DEV_PREFIX] = True
+        target = Target(target.path[len(DEV_PREFIX) - 1 :], target.query)
     request[TARGET] = unprefixed(target, request.app[UPSTREAM].base.raw_path)
     return await handler(request)
 

@@ -173,16 +173,16 @@ class Upstream:
                 "UPSTREAM_TIMEOUT",
                 phase="connecting",
                 seconds=_num(self._settings.connect_timeout),
-                setting="connect_timeout",
+                setting="--connect-timeout (PUBLISH_GUARD_CONNECT_TIMEOUT)",
                 **facts,
             )
         if isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError):
             what = "the answer" if phase == "answer" else "the rest of the answer"
             return GuardError(
                 "UPSTREAM_TIMEOUT",
-                phase=f"waiting for {what}",
+                phase=f"waiting for {what}",  # "… took longer than 60s"
                 seconds=_num(self._settings.read_timeout),
-                setting="read_timeout",
+                setting="--read-timeout (PUBLISH_GUARD_READ_TIMEOUT)",
                 **facts,
             )
         if isinstance(exc, aiohttp.ClientConnectorError):

@@ -125,8 +125,8 @@ EXAMPLES: dict[str, Example] = {
         {
             "package": "widget",
             "version": "1.2.1",
-            "cause": "publish-guard lost the connection to the upstream registry "
-            "artifactory.example.com before it answered (HTTP 502)",
+            "cause": "the connection to artifactory.example.com was lost (the connection was "
+            "reset)",
             "upstream": _ARTIFACTORY["upstream"],
         },
     ),
@@ -135,8 +135,7 @@ EXAMPLES: dict[str, Example] = {
         {
             "package": "widget",
             "version": "1.2.1",
-            "cause": "publish-guard timed out waiting for the upstream registry "
-            "artifactory.example.com (waiting for the answer took longer than 60s)",
+            "cause": "artifactory.example.com did not answer within 60s",
             "lookup": "HTTP 503",
         },
     ),
@@ -261,6 +260,19 @@ EXAMPLES: dict[str, Example] = {
         Group.NETWORK,
         {**_ARTIFACTORY, "detail": "HTTP 503"},
         request="GET /-/guard/readyz",
+    ),
+    "DEV_PROVENANCE": Example(
+        Group.REFUSAL, {"package": "widget", "version": "1.3.0"}, request="PUT /-/dev/widget"
+    ),
+    "DEV_MODE_OFF": Example(
+        Group.REFUSAL,
+        {"package": "widget", "dev_url": "/-/dev/"},
+        request="PUT /-/dev/widget",
+    ),
+    "DEV_ALLOCATION_FAILED": Example(
+        Group.REFUSAL,
+        {"package": "widget", "version": "1.3.0", "attempts": "8"},
+        request="PUT /-/dev/widget",
     ),
 }
 

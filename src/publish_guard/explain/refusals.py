@@ -177,14 +177,15 @@ def _nexus(refusal: Refusal, ctx: WriteContext, said: str) -> tuple[str, dict[st
     group = "pro-licensed" in said or "deploying to groups" in said
     if group or (status == 400 and not said and ctx.command == "publish"):
         return "REPO_NOT_DEPLOYABLE", {
-            "repo_facts": f"{repo} is a Nexus group repository, and groups do not take publishes",
+            "repo_facts": f"repository {repo} is a Nexus group repository, and groups do not take "
+            "publishes",
             "fix": "Publish to the hosted repository that is a member of the group: npm "
             "publish --registry <nexus>/repository/<hosted-repo>/ (keep the group for installs).",
         }
     if status == 404 and ctx.command == "publish":
         return "REPO_NOT_DEPLOYABLE", {
-            "repo_facts": f"{repo} takes no publishes (Nexus answers 404 Not Found): it is a proxy "
-            "repository, or no repository of that name exists",
+            "repo_facts": f"repository {repo} takes no publishes (Nexus answers 404 Not "
+            "Found): it is a proxy repository, or no repository of that name exists",
             "fix": "Publish to a hosted npm repository: npm publish --registry "
             "<nexus>/repository/<hosted-repo>/.",
         }
@@ -233,14 +234,15 @@ def _artifactory(
     rclass = str(info.get("rclass", "")).lower()
     if rclass == "remote":
         return "REPO_NOT_DEPLOYABLE", {
-            "repo_facts": f"{repo} is a remote repository (a cache of another registry); "
-            "Artifactory never publishes to one",
+            "repo_facts": f"repository {repo} is a remote repository (a cache of another "
+            "registry); Artifactory never publishes to one",
             "fix": "Publish to a local npm repository (JFrog's advice: install through a virtual "
             "repository, publish to a local one).",
         }
     if rclass == "virtual" and not info.get("defaultDeploymentRepo"):
         return "REPO_NOT_DEPLOYABLE", {
-            "repo_facts": f"{repo} is a virtual repository without a Default Deployment Repository",
+            "repo_facts": f"repository {repo} is a virtual repository without a Default "
+            "Deployment Repository",
             "fix": f"Ask the Artifactory admin to set a Default Deployment Repository on {repo}, "
             "or publish to a local repository directly.",
         }

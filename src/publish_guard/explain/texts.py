@@ -31,7 +31,7 @@ TEXTS: dict[str, Text] = {
         400,
         "publish-guard refused {method} {target}: it is an npm registry URL, not a forward proxy",
         "Set publish-guard as the npm registry (npm config set registry <guard URL>), "
-        "not as an HTTP proxy.",
+        "not as an HTTP proxy (npm config delete proxy; npm config delete https-proxy).",
         "An absolute-form request target or CONNECT was sent, as to a forward proxy.",
     ),
     "UPSTREAM_DNS": Text(
@@ -68,8 +68,8 @@ TEXTS: dict[str, Text] = {
     ),
     "UPSTREAM_TIMEOUT": Text(
         504,
-        "publish-guard timed out waiting for the upstream registry {host} ({phase} took longer "
-        "than {seconds}s)",
+        "publish-guard gave up on the upstream registry {host}: {phase} took longer than "
+        "{seconds}s",
         "The registry at {upstream} is slow or stuck; retry later, or ask the operator to raise "
         "the guard's {setting}.",
         "The upstream did not connect or answer within the guard's timeout.",
@@ -83,14 +83,15 @@ TEXTS: dict[str, Text] = {
     ),
     "UPSTREAM_PROTOCOL": Text(
         502,
-        "publish-guard got an answer from the upstream registry {host} that is not valid HTTP "
+        "publish-guard got an answer from the upstream registry {host} that it cannot use "
         "({detail})",
         "Check that {upstream} is the npm API URL of the registry, not another service.",
         "The upstream's answer could not be parsed as HTTP.",
     ),
     "UPSTREAM_NOT_READY": Text(
         503,
-        "the upstream registry {host} does not answer its ping: {detail}",
+        "publish-guard is not ready: the upstream registry {host} does not answer its ping "
+        "({detail})",
         "Wait for the registry at {upstream} to come up.",
         "Readiness: the upstream's ping failed.",
     ),
@@ -159,7 +160,7 @@ TEXTS: dict[str, Text] = {
         "{registry} refused the credentials for {operation} ({said}): the token npm sends for "
         "{guard_url} is missing, expired or wrong",
         "Log in again for the guard's URL: npm login --registry {guard_url} (or put a fresh "
-        "token in .npmrc as {nerf}:_authToken=<token>); {token_source}",
+        "token in .npmrc as {nerf}:_authToken=<token>); {token_source}.",
         "The upstream answered 401: no credentials, a wrong password, or an expired or revoked "
         "token. npm keys credentials by registry URL, so the token must be configured for the "
         "guard's URL, not the registry's.",
@@ -167,7 +168,8 @@ TEXTS: dict[str, Text] = {
     "TOKEN_EXPIRED": Text(
         404,
         "{registry} says the access token is expired or revoked (it answers 404 Not Found for "
-        "{operation}, which hides the real cause)",
+        "{operation}, which hides the real cause); npm's 'could not be found' lines below do not "
+        "apply",
         "Log in again: npm login --registry {guard_url}, or create a new token and put it in "
         ".npmrc as {nerf}:_authToken=<token>.",
         "npmjs answers an expired or revoked token with 404 and an npm-notice header instead of "
@@ -233,5 +235,30 @@ TEXTS: dict[str, Text] = {
         "{registry} refused {operation} with {upstream_status} {reason}{said_part}",
         "{fix}",
         "Any other refusal of a write by the upstream, quoted as it said it.",
+    ),
+    "DEV_PROVENANCE": Text(
+        400,
+        "publish-guard cannot publish {package}@{version} as a dev build: it carries a "
+        "provenance statement (--provenance) that signs the tarball's digest, and changing the "
+        "version would break that signature; nothing was sent to the registry",
+        "Publish without --provenance to get a dev build, or publish outside dev mode (the "
+        "guard's plain URL, another dist-tag or scope).",
+        "Dev mode rewrites the version inside the tarball, which a sigstore signature forbids.",
+    ),
+    "DEV_MODE_OFF": Text(
+        400,
+        "publish-guard refused the publish of {package} through {dev_url}: dev mode is off on "
+        "this guard; nothing was sent to the registry",
+        "Publish through the guard's plain URL, or ask the operator to start the guard with "
+        "--dev-mode always (or on-conflict).",
+        "A publish came through the /-/dev/ registry URL while dev mode is off.",
+    ),
+    "DEV_ALLOCATION_FAILED": Text(
+        409,
+        "publish-guard could not find a free dev version for {package}@{version} in {attempts} "
+        "attempts: other publishes kept taking the next number; nothing was published",
+        "Publish again.",
+        "Many dev publishes of one package raced, across guard replicas, and this one lost every "
+        "round.",
     ),
 }

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import structlog
 from aiohttp import web
 from multidict import CIMultiDict
@@ -14,11 +12,14 @@ from publish_guard.config import Settings
 from publish_guard.explain import GuardError
 from publish_guard.explain.publish import verdict_error
 from publish_guard.explain.refusals import Refusal
-from publish_guard.explain.writes import explain_write
+from publish_guard.explain.writes import explain_write, guard_url
 from publish_guard.flavors import Flavor
 from publish_guard.headers import request_headers, response_headers
 from publish_guard.npm.names import PackageName
 from publish_guard.npm.publish_body import PublishBody
+from publish_guard.publish.answers import Answer, relay, short_cause, success, upstream_facts
+from publish_guard.publish.devflow import DevPublisher
+from publish_guard.publish.devmode import DEV_PREFIX, dev_hint, dev_trigger
 from publish_guard.publish.lookup import Lookup, fetch_document, lookup_headers
 from publish_guard.publish.state import PackageLocks, SeenVersions
 from publish_guard.publish.verdict import Outcome, Verdict, judge
@@ -28,16 +29,6 @@ log = structlog.get_logger("publish_guard.publish")
 MAX_ANSWER_SIZE = 4 * 1024**2
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What the upstream said to the forwarded publish."""
-
-    status: int
-    reason: str
-    headers: CIMultiDict[str]
-    body: bytes
-
-
 class PublishService:
     """The publish pipeline of one guard process; the app holds one."""
 
@@ -45,36 +36,49 @@ class PublishService:
         self.settings = settings
         self.upstream = upstream
         self.flavor = flavor
-        self.locks = PackageLocks()
+        self.locks = PackageLocks(settings.lock_dir, wait=settings.publish_timeout)
         self.seen = SeenVersions()
 
     async def publish(
-        self, request: web.Request, relative_target: str, body: bytes, parsed: PublishBody
+        self,
+        request: web.Request,
+        relative_target: str,
+        body: bytes,
+        parsed: PublishBody,
+        *,
+        via_dev_prefix: bool = False,
     ) -> web.StreamResponse:
         name = parsed.name
         asking = lookup_headers(request.headers)
+        reason = dev_trigger(self.settings, name, parsed.tag, via_dev_prefix)
+        if via_dev_prefix and reason is None:
+            raise GuardError("DEV_MODE_OFF", package=name.full, dev_url=DEV_PREFIX)
+        if reason is not None:
+            dev_answer = await DevPublisher(self).publish(
+                request, relative_target, parsed, asking, reason
+            )
+            if dev_answer is not None:
+                return dev_answer
         credential = request.headers.get("authorization", "")
-        async with self.locks.hold(name.full):
+        async with self.locks.hold(name.full, str(self.upstream.base)):
             verdict = await self._verdict(name, parsed, asking, credential)
             if verdict.taken:
-                return self._refuse_or_accept(verdict, parsed)
+                return self._refuse_or_accept(request, verdict, parsed)
             headers = request_headers(
                 request.headers, client_ip=request.remote, scheme=request.scheme, host=request.host
             )
             try:
-                answer = await self._forward(request.method, relative_target, headers, body)
+                answer = await self.forward(request.method, relative_target, headers, body)
             except GuardError as failure:
-                return await self._resolve_unknown(
-                    request, relative_target, parsed, asking, failure
-                )
+                return await self.resolve_unknown(request, relative_target, parsed, asking, failure)
             if answer.status >= 500:
                 server_error = GuardError(
-                    "UPSTREAM_DROPPED",
-                    host=self.upstream.host,
-                    upstream=str(self.upstream.base),
-                    detail=f"HTTP {answer.status}",
+                    "UPSTREAM_REJECTED",
+                    registry=self.flavor.title,
+                    upstream_status=answer.status,
+                    reason=answer.reason,
                 )
-                return await self._resolve_unknown(
+                return await self.resolve_unknown(
                     request, relative_target, parsed, asking, server_error, answer=answer
                 )
             if answer.status >= 400:
@@ -82,7 +86,7 @@ class PublishService:
                     request, relative_target, parsed, asking, answer
                 )
             log.info("published", package=name.full, version=parsed.version, status=answer.status)
-            return _relay(answer)
+            return relay(answer)
 
     # -- deciding -------------------------------------------------------------------------
 
@@ -126,7 +130,9 @@ class PublishService:
             reserves_unpublished=self.flavor.reserves_unpublished,
         )
 
-    def _refuse_or_accept(self, verdict: Verdict, parsed: PublishBody) -> web.Response:
+    def _refuse_or_accept(
+        self, request: web.Request, verdict: Verdict, parsed: PublishBody
+    ) -> web.Response:
         package = parsed.name.full
         if verdict.outcome is Outcome.IDENTICAL and self.settings.identical_republish == "accept":
             log.info("identical_republish", package=package, version=parsed.version)
@@ -140,11 +146,15 @@ class PublishService:
         log.info(
             "collision", package=package, version=parsed.version, outcome=verdict.outcome.value
         )
-        raise verdict_error(verdict, package, self.flavor)
+        raise self.refusal(request, verdict, package)
+
+    def refusal(self, request: web.Request, verdict: Verdict, package: str) -> GuardError:
+        hint = dev_hint(self.settings, guard_url(request, self.settings))
+        return verdict_error(verdict, package, self.flavor, dev_hint=hint)
 
     # -- forwarding and verifying ---------------------------------------------------------
 
-    async def _forward(
+    async def forward(
         self, method: str, relative_target: str, headers: CIMultiDict[str], body: bytes
     ) -> Answer:
         async with self.upstream.request(
@@ -174,13 +184,13 @@ class PublishService:
             verdict = self._judge(lookup, parsed)
             if verdict.taken:
                 self.seen.remember(asking.get("authorization", ""), parsed.name.full, verdict)
-                return self._refuse_or_accept(verdict, parsed)
-        error = await self._explain(request, relative_target, parsed, asking, answer, lookup.known)
+                return self._refuse_or_accept(request, verdict, parsed)
+        error = await self.explain(request, relative_target, parsed, asking, answer, lookup.known)
         if error is not None:
             raise error
-        return _relay(answer)
+        return relay(answer)
 
-    async def _resolve_unknown(
+    async def resolve_unknown(
         self,
         request: web.Request,
         relative_target: str,
@@ -191,7 +201,7 @@ class PublishService:
     ) -> web.Response:
         """The body was sent and the answer was lost or a 5xx: ask the upstream what landed."""
         package, version = parsed.name.full, parsed.version
-        cause = failure.error
+        cause = short_cause(failure, answer)
         lookup = await fetch_document(self.upstream, parsed.name, asking, full=False)
         if lookup.failure is not None or not lookup.known:
             raise GuardError(
@@ -212,11 +222,11 @@ class PublishService:
                 f"({cause}), but the version is there with this tarball",
             )
         if verdict.taken:
-            raise verdict_error(verdict, package, self.flavor)
+            raise self.refusal(request, verdict, package)
         log.warning("did_not_land", package=package, version=version, cause=cause)
         if answer is not None:
             # a 5xx that says why (Verdaccio's "uplinks is down") is explained as such
-            explained = await self._explain(request, relative_target, parsed, asking, answer, True)
+            explained = await self.explain(request, relative_target, parsed, asking, answer, True)
             if explained is not None and explained.code != "UPSTREAM_REJECTED":
                 raise explained
         raise GuardError(
@@ -226,10 +236,10 @@ class PublishService:
             cause=cause,
             upstream=str(self.upstream.base),
             status=504 if failure.status == 504 else 502,
-            body={"upstream": _upstream_facts(answer, self.flavor)} if answer else None,
+            body={"upstream": upstream_facts(answer, self.flavor)} if answer else None,
         )
 
-    async def _explain(
+    async def explain(
         self,
         request: web.Request,
         relative_target: str,
@@ -250,39 +260,6 @@ class PublishService:
             version=parsed.version,
             version_visible=visible,
         )
-
-
-def success(package: str, version: str, notice: str, **extra: Any) -> web.Response:
-    body = {
-        "ok": True,
-        "success": True,
-        "id": package,
-        "version": version,
-        "notice": notice,
-        **extra,
-    }
-    return web.Response(
-        body=orjson.dumps(body),
-        status=200,
-        content_type="application/json",
-        headers={"npm-notice": notice},
-    )
-
-
-def _relay(answer: Answer) -> web.Response:
-    response = web.Response(status=answer.status, reason=answer.reason, body=answer.body)
-    response.headers.extend(
-        (k, v) for k, v in answer.headers.items() if k.lower() not in ("content-length",)
-    )
-    return response
-
-
-def _upstream_facts(answer: Answer, flavor: Flavor) -> dict[str, Any]:
-    return {
-        "status": answer.status,
-        "flavor": flavor.key,
-        "said": answer.body[:500].decode("utf-8", "replace"),
-    }
 
 
 def _has_time(document: dict[str, Any] | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from publish_guard.explain import GuardError
-from publish_guard.keys import PUBLISHER, SETTINGS, TARGET
+from publish_guard.keys import PUBLISHER, SETTINGS, TARGET, VIA_DEV_PREFIX
 from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
 from publish_guard.npm.publish_body import (
     PublishBodyError,
@@ -37,7 +37,9 @@ async def registry(request: web.Request) -> web.StreamResponse:
     except PublishBodyError as exc:
         raise _invalid(path_name, exc) from None
     assert is_publish_body(doc)
-    return await request.app[PUBLISHER].publish(request, target.relative, body, parsed)
+    return await request.app[PUBLISHER].publish(
+        request, target.relative, body, parsed, via_dev_prefix=request.get(VIA_DEV_PREFIX, False)
+    )
 
 
 def _invalid(package: str, exc: PublishBodyError) -> GuardError:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import hashlib
+import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from cachetools import TTLCache
 
@@ -13,24 +17,62 @@ from publish_guard.publish.verdict import Outcome, Verdict
 
 
 class PackageLocks:
-    """One lock per package name, dropped when nobody holds or waits for it."""
+    """One lock per package: an asyncio lock within the process and, with a lock directory, an
+    ``flock`` on a file per package so that worker processes and guards on one host serialise
+    too (no shared state beyond the file system; replicas on other hosts rely on the upstream
+    and on routing a package's requests to one replica).
 
-    def __init__(self) -> None:
+    Serialising matters beyond fairness: Verdaccio 6.8 stores the loser's tarball when two
+    publishes of one version overlap, under the winner's integrity.
+    """
+
+    def __init__(self, lock_dir: Path | None = None, *, wait: float = 300.0) -> None:
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._dir = lock_dir
+        self._wait = wait
+        if lock_dir is not None:
+            lock_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     @asynccontextmanager
-    async def hold(self, name: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(name, (asyncio.Lock(), 0))
-        self._locks[name] = (lock, users + 1)
+    async def hold(self, name: str, scope: str = "") -> AsyncIterator[None]:
+        key = f"{scope}\n{name}"
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
         try:
-            async with lock:
+            async with lock, self._file_lock(key):
                 yield
         finally:
-            lock, users = self._locks[name]
+            lock, users = self._locks[key]
             if users <= 1:
-                del self._locks[name]
+                del self._locks[key]
             else:
-                self._locks[name] = (lock, users - 1)
+                self._locks[key] = (lock, users - 1)
+
+    @asynccontextmanager
+    async def _file_lock(self, key: str) -> AsyncIterator[None]:
+        if self._dir is None:
+            yield
+            return
+        path = self._dir / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".lock")
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            deadline = time.monotonic() + self._wait
+            delay = 0.005
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"waited {self._wait:g}s for {path}") from None
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 0.1)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     def __len__(self) -> int:
         return len(self._locks)
