@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import structlog
 from aiohttp import web
 
+from publish_guard import __version__
 from publish_guard.catalogue import add_catalogue_routes
 from publish_guard.config import Settings
 from publish_guard.detect import Detection, detect, keep_detecting
@@ -19,6 +20,11 @@ from publish_guard.middlewares import request_context, target_check
 from publish_guard.publish.pipeline import PublishService
 from publish_guard.publish.preflight import check
 from publish_guard.publish.route import registry
+from publish_guard.status.board import Board
+from publish_guard.status.metrics import Metrics
+from publish_guard.status.recorder import BOARD, METRICS
+from publish_guard.status.routes import HEALTH, add_status_routes, status_access
+from publish_guard.status.watch import Health, watch
 from publish_guard.upstream import Upstream
 
 GUARD_PREFIX = "/-/guard"
@@ -27,7 +33,7 @@ log = structlog.get_logger("publish_guard")
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[request_context, target_check],
+        middlewares=[request_context, status_access, target_check],
         handler_args={
             "max_field_size": settings.max_header_size,
             "max_line_size": settings.max_header_size,
@@ -37,7 +43,11 @@ def create_app(settings: Settings) -> web.Application:
     upstream = Upstream(settings)
     app[UPSTREAM] = upstream
     first_guess = FLAVORS.get(settings.flavor) or flavor_from_url(settings.upstream) or GENERIC
-    app[PUBLISHER] = PublishService(settings, upstream, first_guess)
+    metrics = Metrics()
+    app[METRICS] = metrics
+    app[BOARD] = Board()
+    app[HEALTH] = Health()
+    app[PUBLISHER] = PublishService(settings, upstream, first_guess, metrics)
     app[ACCESS_LOG] = settings.access_log
     app.cleanup_ctx.append(_upstream_session)
 
@@ -45,6 +55,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get(f"{GUARD_PREFIX}/readyz", readyz)
     app.router.add_get(f"{GUARD_PREFIX}/check/{{name:.+}}", check)
     add_catalogue_routes(app, GUARD_PREFIX)
+    add_status_routes(app)
     app.router.add_route("*", "/{tail:.*}", registry)
     return app
 
@@ -57,16 +68,24 @@ async def _upstream_session(app: web.Application) -> AsyncIterator[None]:
     def apply(found: Detection) -> None:
         app[PUBLISHER].flavor = found.flavor
         app[DETECTION] = found
+        app[METRICS].info.info({"version": __version__, "flavor": found.flavor.key})
 
     found = await detect(upstream, setting)
     apply(found)
     log.info("upstream_flavor", flavor=found.flavor.key, how=found.how, upstream=str(upstream.base))
-    retry = None
+    tasks = [asyncio.create_task(watch(upstream, app[HEALTH], _health_gauge(app)))]
     if not found.confirmed:
-        retry = asyncio.create_task(keep_detecting(upstream, setting, found, apply))
+        tasks.append(asyncio.create_task(keep_detecting(upstream, setting, found, apply)))
     yield
-    if retry is not None:
-        retry.cancel()
+    for task in tasks:
+        task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await retry
+            await task
     await upstream.close()
+
+
+def _health_gauge(app: web.Application) -> Callable[[Health], None]:
+    def update(health: Health) -> None:
+        app[METRICS].upstream_up.set(1 if health.last and health.last.ok else 0)
+
+    return update

@@ -124,6 +124,13 @@ def parse_tag(text: str) -> str:
     return text
 
 
+def _secret(text: str) -> str | None:
+    text = text.strip()
+    if text and len(text) < 12:
+        raise ValueError("a status token needs at least 12 characters")
+    return text or None
+
+
 def _path_or_off(text: str) -> Path | None:
     return None if text.strip().lower() in ("off", "none", "") else Path(text).expanduser()
 
@@ -223,6 +230,14 @@ OPTIONS: tuple[Option, ...] = (
         "serialise publishes of a package; 'off' for in-process locks only",
         "DIR",
     ),
+    Option(
+        "status_token",
+        _secret,
+        None,
+        "token protecting the status page, status.json and metrics (Bearer, or Basic with the "
+        "token as password); health checks stay open",
+        "TOKEN",
+    ),
     Option("connect_timeout", parse_duration, "10s", "upstream connect timeout", "DURATION"),
     Option(
         "read_timeout",
@@ -264,6 +279,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("access_log", parse_bool, "true", "log one line per request", "BOOL"),
 )
 _BY_NAME = {option.name: option for option in OPTIONS}
+_SECRETS = frozenset({"status_token"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +296,7 @@ class Settings:
     dev_tags: tuple[str, ...]
     dev_dist_tag: str
     lock_dir: Path | None
+    status_token: str | None
     connect_timeout: float
     read_timeout: float
     publish_timeout: float
@@ -293,10 +310,16 @@ class Settings:
 
     def redacted(self) -> dict[str, str]:
         """The effective configuration as text, safe to show (no credentials are ever stored)."""
-        return {
-            f.name: "" if getattr(self, f.name) is None else str(getattr(self, f.name))
-            for f in fields(self)
-        }
+        shown: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in _SECRETS:
+                shown[f.name] = "[set]" if value else ""
+            elif isinstance(value, tuple):
+                shown[f.name] = ", ".join(value)
+            else:
+                shown[f.name] = "" if value is None else str(value)
+        return shown
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:

@@ -21,6 +21,7 @@ from publish_guard.keys import (
 )
 from publish_guard.publish.devmode import DEV_PREFIX
 from publish_guard.redact import scrub_query
+from publish_guard.status import recorder as status_recorder
 from publish_guard.target import Target, UnsafeTarget, check_target
 
 access_log = structlog.get_logger("publish_guard.access")
@@ -39,10 +40,12 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     request[REQUEST_ID] = request_id
     started = time.perf_counter()
     status = 500
+    failure: GuardError | None = None
     try:
         response: web.StreamResponse = await handler(request)
         status = response.status
     except GuardError as error:
+        failure = error
         response = guard_error_response(request, error)
         status = response.status
     except web.HTTPException as exc:
@@ -52,6 +55,8 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         log.exception("unhandled_error", request_id=request_id)
         raise
     finally:
+        elapsed = time.perf_counter() - started
+        status_recorder.finish(request, status, failure, elapsed, request_id)
         if request.app.get(ACCESS_LOG, True):
             path, _, query = request.raw_path.partition("?")
             access_log.info(
@@ -60,7 +65,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
                 method=request.method,
                 path=path + ("?" + scrub_query(query) if query else ""),
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                duration_ms=round(elapsed * 1000, 2),
                 upstream_status=request.get(UPSTREAM_STATUS),
             )
     if not response.prepared:

@@ -21,6 +21,7 @@ from publish_guard.keys import PUBLISHER, SETTINGS, TARGET, UPSTREAM, UPSTREAM_S
 from publish_guard.npm.paths import package_document_name, package_of_path
 from publish_guard.publish.lookup import lookup_headers
 from publish_guard.rewrite import StreamReplacer
+from publish_guard.status.recorder import note
 from publish_guard.target import Target
 
 log = structlog.get_logger("publish_guard.passthrough")
@@ -80,6 +81,8 @@ async def _refused_write(request: web.Request, answer: aiohttp.ClientResponse) -
     headers = response_headers(answer.headers)
     refusal = Refusal(answer.status, answer.reason or "", headers, body)
     relative = request[TARGET].path[1:]
+    package = package_of_path(relative)
+    note(request, package or relative).write = True
     error = await explain_write(
         request,
         refusal,
@@ -88,7 +91,7 @@ async def _refused_write(request: web.Request, answer: aiohttp.ClientResponse) -
         flavor=request.app[PUBLISHER].flavor,
         relative_path=relative,
         asking=lookup_headers(request.headers),
-        package=package_of_path(relative),
+        package=package,
     )
     if error is not None:
         raise error

@@ -28,6 +28,8 @@ from publish_guard.npm.documents import existing_versions, unpublished_versions,
 from publish_guard.npm.publish_body import PublishBody, parse_publish_body
 from publish_guard.publish.answers import relay
 from publish_guard.publish.lookup import fetch_document
+from publish_guard.status.board import REWRITTEN
+from publish_guard.status.recorder import note
 
 if TYPE_CHECKING:
     from publish_guard.publish.pipeline import PublishService
@@ -74,6 +76,8 @@ class DevPublisher:
                     request, relative_target, parsed, asking, new_version
                 )
                 if answer is not None:
+                    noted = note(request, name, new_version)
+                    noted.outcome, noted.original_version = REWRITTEN, parsed.version
                     log.info(
                         "dev_publish",
                         package=name,

@@ -23,6 +23,9 @@ from publish_guard.publish.devmode import DEV_PREFIX, dev_hint, dev_trigger
 from publish_guard.publish.lookup import Lookup, fetch_document, lookup_headers
 from publish_guard.publish.state import PackageLocks, SeenVersions
 from publish_guard.publish.verdict import Outcome, Verdict, judge
+from publish_guard.status.board import IDENTICAL
+from publish_guard.status.metrics import Metrics
+from publish_guard.status.recorder import note
 from publish_guard.upstream import Upstream
 
 log = structlog.get_logger("publish_guard.publish")
@@ -32,8 +35,11 @@ MAX_ANSWER_SIZE = 4 * 1024**2
 class PublishService:
     """The publish pipeline of one guard process; the app holds one."""
 
-    def __init__(self, settings: Settings, upstream: Upstream, flavor: Flavor) -> None:
+    def __init__(
+        self, settings: Settings, upstream: Upstream, flavor: Flavor, metrics: Metrics
+    ) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.upstream = upstream
         self.flavor = flavor
         self.locks = PackageLocks(settings.lock_dir, wait=settings.publish_timeout)
@@ -96,7 +102,8 @@ class PublishService:
         cached = self.seen.get(credential, name.full, parsed.version)
         if cached is not None:
             return cached.for_tarball(parsed.integrity, parsed.shasum)
-        verdict = await self._look_up(name, parsed, asking)
+        with self.metrics.publish_check_seconds.time():
+            verdict = await self._look_up(name, parsed, asking)
         self.seen.remember(credential, name.full, verdict)
         return verdict
 
@@ -136,6 +143,7 @@ class PublishService:
         package = parsed.name.full
         if verdict.outcome is Outcome.IDENTICAL and self.settings.identical_republish == "accept":
             log.info("identical_republish", package=package, version=parsed.version)
+            note(request, package, parsed.version).outcome = IDENTICAL
             return success(
                 package,
                 parsed.version,

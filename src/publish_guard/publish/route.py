@@ -15,6 +15,7 @@ from publish_guard.npm.publish_body import (
 )
 from publish_guard.passthrough import passthrough
 from publish_guard.publish.detect import Kind, classify, is_publish_attempt
+from publish_guard.status.recorder import note
 
 
 async def registry(request: web.Request) -> web.StreamResponse:
@@ -22,12 +23,14 @@ async def registry(request: web.Request) -> web.StreamResponse:
     kind, path_name = classify(request.method, target.path[1:])
     if kind is Kind.OTHER or path_name is None:
         return await passthrough(request)
+    noted = note(request, path_name)
     body = await read_body(request, request.app[SETTINGS].max_publish_size, path_name)
     try:
         doc = load_json_object(body)
     except PublishBodyError as exc:
         raise _invalid(path_name, exc) from None
     if kind is Kind.DOCUMENT_WRITE and not is_publish_attempt(doc):
+        noted.write = True
         return await passthrough(request, body=body)  # deprecate, star, owner: untouched
     try:
         name = parse_name(path_name, strict=False)
@@ -37,6 +40,7 @@ async def registry(request: web.Request) -> web.StreamResponse:
     except PublishBodyError as exc:
         raise _invalid(path_name, exc) from None
     assert is_publish_body(doc)
+    noted.package, noted.version = parsed.name.full, parsed.version
     return await request.app[PUBLISHER].publish(
         request, target.relative, body, parsed, via_dev_prefix=request.get(VIA_DEV_PREFIX, False)
     )

@@ -1,0 +1,1 @@
+"""What the guard did, for people and for Prometheus: events, counters, metrics, the page."""

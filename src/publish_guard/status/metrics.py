@@ -1,0 +1,58 @@
+"""Prometheus metrics of one guard process (``/-/guard/metrics``), via prometheus-client."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
+
+from publish_guard import __version__
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class Metrics:
+    """One registry per app, so that several guards in one process (tests) keep apart."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "publish_guard_requests",
+            "Requests answered, by method and status class",
+            ["method", "status_class"],
+            registry=r,
+        )
+        self.passthrough_seconds = Histogram(
+            "publish_guard_passthrough_seconds",
+            "Time to answer a passed-through request (headers and body streamed)",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.publish_check_seconds = Histogram(
+            "publish_guard_publish_check_seconds",
+            "Time to check a publish against the upstream before forwarding it",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.publish_outcomes = Counter(
+            "publish_guard_publish_outcomes",
+            "Publishes by outcome and code",
+            ["outcome", "code"],
+            registry=r,
+        )
+        self.upstream_errors = Counter(
+            "publish_guard_upstream_errors",
+            "Failures reaching the upstream, by kind",
+            ["kind"],
+            registry=r,
+        )
+        self.dev_rewrites = Counter(
+            "publish_guard_dev_rewrites", "Publishes rewritten to a -dev.N version", registry=r
+        )
+        self.upstream_up = Gauge(
+            "publish_guard_upstream_up", "1 when the upstream answered its last ping", registry=r
+        )
+        self.info = Info("publish_guard", "The guard's version and upstream flavor", registry=r)
+        self.info.info({"version": __version__, "flavor": "unknown"})
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

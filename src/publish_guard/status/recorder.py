@@ -1,0 +1,89 @@
+"""Turns each answered request into counters, metrics and, for publishes and refused writes,
+an event on the board. Called once per request by the request middleware."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from publish_guard.explain import GuardError
+from publish_guard.status.board import (
+    FAILED,
+    IDENTICAL,
+    PUBLISHED,
+    REFUSED,
+    REWRITTEN,
+    Board,
+    Event,
+    client_of,
+    summary,
+)
+from publish_guard.status.metrics import Metrics
+
+
+@dataclass
+class PublishNote:
+    """What the publish pipeline learnt about the request it handled."""
+
+    package: str
+    version: str | None = None
+    outcome: str | None = None  # IDENTICAL or REWRITTEN when it was one of those
+    original_version: str | None = None
+    write: bool = False  # a refused write other than a publish (deprecate, dist-tag, …)
+
+
+PUBLISH_NOTE = web.RequestKey("publish_note", PublishNote)
+BOARD = web.AppKey("board", Board)
+METRICS = web.AppKey("metrics", Metrics)
+
+
+def note(request: web.Request, package: str, version: str | None = None) -> PublishNote:
+    found = request.get(PUBLISH_NOTE)
+    if found is None:
+        found = PublishNote(package, version)
+        request[PUBLISH_NOTE] = found
+    return found
+
+
+def finish(
+    request: web.Request, status: int, error: GuardError | None, seconds: float, request_id: str
+) -> None:
+    app = request.app
+    board, metrics = app[BOARD], app[METRICS]
+    board.request(status)
+    metrics.requests.labels(request.method, f"{status // 100}xx").inc()
+    if error is not None and error.code.startswith("UPSTREAM_") and error.status >= 500:
+        metrics.upstream_errors.labels(error.code.removeprefix("UPSTREAM_").lower()).inc()
+    publish = request.get(PUBLISH_NOTE)
+    if publish is None:
+        if not request.path.startswith("/-/guard/"):
+            metrics.passthrough_seconds.observe(seconds)
+        return
+    if publish.write and status < 400:
+        return
+    outcome = (publish.outcome or PUBLISHED) if status < 400 else REFUSED
+    if status >= 500:
+        outcome = FAILED
+    code = error.code if error is not None else (None if status < 400 else "UPSTREAM_ANSWER")
+    metrics.publish_outcomes.labels(outcome, code or "").inc()
+    if outcome == REWRITTEN:
+        metrics.dev_rewrites.inc()
+    board.record(
+        Event(
+            time=board.clock(),
+            outcome=outcome,
+            method=request.method,
+            status=status,
+            package=publish.package,
+            version=publish.version,
+            original_version=publish.original_version,
+            code=code,
+            summary=summary(error.error) if error is not None else "",
+            client=client_of(request.headers.get("User-Agent", "")),
+            request_id=request_id,
+        )
+    )
+
+
+__all__ = ["IDENTICAL", "REWRITTEN", "PublishNote", "finish", "note"]
