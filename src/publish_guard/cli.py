@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -24,9 +23,6 @@ commands:
 
 
 def serve(argv: Sequence[str]) -> int:
-    from aiohttp import web
-
-    from publish_guard.app import create_app
     from publish_guard.config import ConfigError, build_parser, load_settings
     from publish_guard.logs import configure_logging
 
@@ -48,25 +44,9 @@ def serve(argv: Sequence[str]) -> int:
         upstream=str(settings.upstream),
         public_url=str(settings.public_url or ""),
     )
-    web.run_app(
-        create_app(settings),
-        host=settings.listen.host,
-        port=settings.listen.port,
-        access_log=None,
-        print=lambda text: None,
-        loop=new_event_loop(),
-        shutdown_timeout=10,
-    )
-    return 0
+    from publish_guard.serve import run
 
-
-def new_event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop where it is installed (it is on Linux and macOS), asyncio's loop elsewhere."""
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - Windows
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
+    return run(settings)
 
 
 def _lazy(module: str) -> Callable[[Sequence[str]], int]:

@@ -260,6 +260,13 @@ OPTIONS: tuple[Option, ...] = (
         "largest publish body accepted (the body is ~1.34x the tarball)",
         "SIZE",
     ),
+    Option(
+        "workers",
+        _positive_int,
+        "1",
+        "processes serving the port (SO_REUSEPORT); about one per core",
+        "N",
+    ),
     Option("max_header_size", parse_size, "16kb", "largest request header line", "SIZE"),
     Option(
         "upstream_connections",
@@ -301,6 +308,7 @@ class Settings:
     read_timeout: float
     publish_timeout: float
     max_publish_size: int
+    workers: int
     max_header_size: int
     upstream_connections: int
     log_format: str

@@ -13,6 +13,7 @@ from aiohttp.typedefs import Handler
 from publish_guard import __version__
 from publish_guard.catalogue import TEMPLATES, setup_templates
 from publish_guard.keys import DETECTION, SETTINGS, UPSTREAM
+from publish_guard.serve import worker_index
 from publish_guard.status.recorder import BOARD, METRICS
 from publish_guard.status.watch import Health
 
@@ -40,8 +41,14 @@ def snapshot(app: web.Application) -> dict[str, Any]:
         "guard": {
             "version": __version__,
             **board["process"],
-            "workers": 1,
-            "figures": "this process's own since it started",
+            "workers": settings.workers,
+            "worker": worker_index(),
+            "figures": "this process's own since it started"
+            + (
+                f"; {settings.workers} workers share the port and each counts its own requests"
+                if settings.workers > 1
+                else ""
+            ),
         },
         "upstream": {
             "url": str(app[UPSTREAM].base),

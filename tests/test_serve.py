@@ -1,0 +1,97 @@
+"""``publish-guard serve --workers N`` as a user runs it: several processes, one port."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from functools import partial
+
+from publish_guard.registry import Registry, RegistryConfig, create_registry_app
+from tests.harness.http import http_request
+from tests.harness.servers import ServerThread
+from tests.harness.verdaccio import free_port
+
+
+def _wait_ready(url: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if http_request("GET", url + "-/guard/healthz", timeout=2).status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the guard did not become healthy")
+
+
+def test_two_workers_share_the_port_and_stop_together() -> None:
+    registry = Registry(RegistryConfig(flavor="verdaccio"))
+    upstream = ServerThread(partial(create_registry_app, registry)).start()
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "publish_guard",
+            "serve",
+            "--upstream",
+            upstream.url,
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--access-log",
+            "false",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_ready(url)
+        pids = set()
+        for _ in range(200):  # new connections spread over both workers
+            answer = http_request("GET", url + "-/guard/status.json")
+            guard = answer.json()["guard"]
+            assert guard["workers"] == 2
+            pids.add(guard["pid"])
+            if len(pids) == 2:
+                break
+        assert len(pids) == 2
+        assert http_request("GET", url + "-/ping").status == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        upstream.stop()
+
+
+def test_a_taken_port_is_one_clear_line() -> None:
+    port = free_port()
+    blocker = ServerThread(
+        partial(create_registry_app, Registry(RegistryConfig())), port=port
+    ).start()
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "publish_guard",
+                "serve",
+                "--upstream",
+                "http://127.0.0.1:9/",
+                "--listen",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert done.returncode != 0
+        assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    finally:
+        blocker.stop()
