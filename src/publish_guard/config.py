@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import ssl
 import tempfile
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -122,6 +123,19 @@ def parse_tag(text: str) -> str:
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9._-]*", text):
         raise ValueError(f"{text!r} is not a dist-tag name (example: dev)")
     return text
+
+
+def _ca_bundle(text: str) -> Path | None:
+    if not text.strip():
+        return None
+    path = Path(text).expanduser()
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=str(path))
+    except FileNotFoundError:
+        raise ValueError(f"{text!r} does not exist") from None
+    except (ssl.SSLError, OSError) as exc:
+        raise ValueError(f"{text!r} is not a PEM file of CA certificates ({exc})") from None
+    return path
 
 
 def _secret(text: str) -> str | None:
@@ -238,6 +252,14 @@ OPTIONS: tuple[Option, ...] = (
         "token as password); health checks stay open",
         "TOKEN",
     ),
+    Option(
+        "ca_bundle",
+        _ca_bundle,
+        None,
+        "PEM file of CA certificates to trust for the upstream's TLS (added to the system's); "
+        "verification is always on",
+        "FILE",
+    ),
     Option("connect_timeout", parse_duration, "10s", "upstream connect timeout", "DURATION"),
     Option(
         "read_timeout",
@@ -304,6 +326,7 @@ class Settings:
     dev_dist_tag: str
     lock_dir: Path | None
     status_token: str | None
+    ca_bundle: Path | None
     connect_timeout: float
     read_timeout: float
     publish_timeout: float

@@ -46,6 +46,7 @@ class Upstream:
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(
+            ssl=self._ssl_context(),
             limit=self._settings.upstream_connections,
             ttl_dns_cache=30,
             keepalive_timeout=30,
@@ -59,6 +60,17 @@ class Upstream:
             # the client's own headers are forwarded as they are; add none of aiohttp's defaults
             skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
         )
+
+    def _ssl_context(self) -> ssl.SSLContext | bool:
+        """The system's trust store, plus ``--ca-bundle``; verification is never turned off."""
+        if self._settings.ca_bundle is None:
+            return True
+        context = ssl.create_default_context()
+        try:
+            context.load_verify_locations(cafile=str(self._settings.ca_bundle))
+        except (ssl.SSLError, OSError) as exc:
+            raise ValueError(f"--ca-bundle {self._settings.ca_bundle}: {exc}") from None
+        return context
 
     async def close(self) -> None:
         if self._session is not None:
