@@ -4,6 +4,7 @@ for an HTTP status. Proxies from the environment are ignored (everything is on l
 from __future__ import annotations
 
 import json as _json
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -58,3 +59,14 @@ def http_request(
 def escape_package_name(name: str) -> str:
     """The package name as npm puts it in a URL path: ``@acme/widget`` → ``@acme%2fwidget``."""
     return name.replace("/", "%2f")
+
+
+def raw_request(port: int, head: bytes, body: bytes = b"", *, timeout: float = 30.0) -> bytes:
+    """Send bytes exactly as written (no client normalises the target) and read the answer
+    until the server closes the connection; ``head`` ends before the blank line."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(head + b"\r\n\r\n" + body)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)

@@ -274,6 +274,11 @@ EXAMPLES: dict[str, Example] = {
         {"package": "widget", "version": "1.3.0", "attempts": "8"},
         request="PUT /-/dev/widget",
     ),
+    "CLIENT_TOO_SLOW": Example(
+        Group.REFUSAL,
+        {"method": "PUT", "target": "/widget", "seconds": "60"},
+        request="PUT /widget",
+    ),
 }
 
 EXAMPLE_FACTS: dict[str, dict[str, str]] = {code: e.facts for code, e in EXAMPLES.items()}

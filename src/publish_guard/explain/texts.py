@@ -261,4 +261,12 @@ TEXTS: dict[str, Text] = {
         "Many dev publishes of one package raced, across guard replicas, and this one lost every "
         "round.",
     ),
+    "CLIENT_TOO_SLOW": Text(
+        408,
+        "publish-guard stopped waiting for the body of {method} {target}: nothing arrived for "
+        "{seconds}s; nothing was sent to the registry",
+        "Publish again from a steadier connection; npm retries this on its own.",
+        "The client stopped sending the request body (a stalled connection, or a slow-client "
+        "attack); the guard does not let it hold a connection open.",
+    ),
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from publish_guard.explain import GuardError
@@ -24,7 +26,8 @@ async def registry(request: web.Request) -> web.StreamResponse:
     if kind is Kind.OTHER or path_name is None:
         return await passthrough(request)
     noted = note(request, path_name)
-    body = await read_body(request, request.app[SETTINGS].max_publish_size, path_name)
+    settings = request.app[SETTINGS]
+    body = await read_body(request, settings.max_publish_size, path_name, settings.read_timeout)
     try:
         doc = load_json_object(body)
     except PublishBodyError as exc:
@@ -52,14 +55,29 @@ def _invalid(package: str, exc: PublishBodyError) -> GuardError:
     )
 
 
-async def read_body(request: web.Request, limit: int, package: str) -> bytes:
-    """The whole body, refusing (413) past ``limit`` — before reading when the length is known."""
+async def read_body(
+    request: web.Request, limit: int, package: str, idle_timeout: float = 60.0
+) -> bytes:
+    """The whole body, refusing (413) past ``limit`` — before reading when the length is known —
+    and (408) when the client sends nothing for ``idle_timeout`` seconds."""
     declared = request.content_length
     if declared is not None and declared > limit:
         raise _too_large(package, declared, limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.content.iter_chunked(1024 * 1024):
+    while True:
+        try:
+            async with asyncio.timeout(idle_timeout):
+                chunk = await request.content.readany()
+        except TimeoutError:
+            raise GuardError(
+                "CLIENT_TOO_SLOW",
+                method=request.method,
+                target=request.path[:200],
+                seconds=f"{idle_timeout:g}",
+            ) from None
+        if not chunk:
+            break
         size += len(chunk)
         if size > limit:
             raise _too_large(package, size, limit, at_least=True)
