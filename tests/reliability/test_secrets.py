@@ -1,0 +1,144 @@
+"""After a run with Bearer tokens, Basic auth (``_auth``), a login password and one-time
+passwords — successes and failures — none of those secrets appears in the log, the status page,
+status.json, the metrics or any answer the guard made up. The guard runs as a process."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import orjson
+import pytest
+
+from publish_guard.registry import Registry, RegistryConfig, create_registry_app, make_publish_body
+from tests.harness.clients import unique_name
+from tests.harness.factories import ClientFactory
+from tests.harness.http import HttpResponse, http_request
+from tests.harness.servers import ServerThread
+from tests.harness.verdaccio import free_port
+
+STATUS_TOKEN = "status-token-0123456789abcdef"
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[tuple[Registry, str, Path]]:
+    registry = Registry(RegistryConfig(flavor="artifactory"))
+    upstream = ServerThread(partial(create_registry_app, registry)).start()
+    port = free_port()
+    log = tmp_path / "guard.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "publish_guard",
+                "serve",
+                "--upstream",
+                registry.npm_url(upstream.url),
+                "--listen",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "debug",
+                "--status-token",
+                STATUS_TOKEN,
+                "--lock-dir",
+                str(tmp_path / "locks"),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if http_request("GET", url + "-/guard/healthz", timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        try:
+            yield registry, url, log
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+            upstream.stop()
+
+
+def test_no_secret_reaches_any_output(
+    setup: tuple[Registry, str, Path], client: ClientFactory
+) -> None:
+    registry, url, log = setup
+    alice = registry.add_user("alice", "alice-secret-password")
+    carol = registry.add_user("carol", "carol-secret-password", otp=True)
+    answers: list[HttpResponse] = []
+
+    npm = client("npm", url, alice.token)
+    name = unique_name("secret")
+    npm.publish(npm.make_package(name, "1.0.0")).check()
+    npm.publish(npm.make_package(name, "1.0.0", files={"index.js": "// 2\n"}), "--force")  # 403
+
+    basic = client("npm", url, None, auth=f"carol:{carol.password}")  # _auth, with an OTP
+    otp = registry.otp("carol")
+    basic.publish(basic.make_package(unique_name("basic"), "1.0.0"), "--otp", otp).check()
+    wrong_otp = "739184" if otp != "739184" else "739185"
+    basic.publish(basic.make_package(unique_name("basic"), "1.0.0"), "--otp", wrong_otp)
+
+    bad_token = "npm_" + "Z" * 36
+    body = orjson.dumps(make_publish_body(unique_name("bad"), "1.0.0"))
+    answers.append(
+        http_request(
+            "PUT",
+            url + "x",
+            data=body,
+            token=bad_token,
+            headers={"content-type": "application/json"},
+        )
+    )
+    answers.append(
+        http_request(
+            "PUT",
+            url + "-/user/org.couchdb.user:alice",
+            json={"name": "alice", "password": "wrong-" + alice.password},
+        )
+    )
+    answers.append(http_request("GET", url + f"-/whoami?token={alice.token}", token=alice.token))
+
+    auth = {"authorization": f"Bearer {STATUS_TOKEN}"}
+    page = http_request("GET", url + "-/guard/", headers=auth)
+    status = http_request("GET", url + "-/guard/status.json", headers=auth)
+    metrics = http_request("GET", url + "-/guard/metrics", headers=auth)
+    assert page.status == status.status == metrics.status == 200
+    assert name in page.text
+    assert status.json()["counters"]["publishes"]["refused"] >= 1
+
+    time.sleep(0.3)
+    outputs = {
+        "log": log.read_text(),
+        "page": page.text,
+        "status.json": status.text,
+        "metrics": metrics.text,
+        **{f"answer {i}": a.text for i, a in enumerate(answers)},
+    }
+    secrets = {
+        "alice's token": alice.token,
+        "carol's token": carol.token,
+        "alice's password": alice.password,
+        "carol's password": carol.password,
+        "carol's _auth": base64.b64encode(f"carol:{carol.password}".encode()).decode(),
+        "a rejected token": bad_token,
+        "the status token": STATUS_TOKEN,
+        "the one-time password": otp,
+        "a wrong one-time password": wrong_otp,
+    }
+    leaks = [
+        (what, where)
+        for where, text in outputs.items()
+        for what, value in secrets.items()
+        if value in text
+    ]
+    assert leaks == []
+    assert '"event":"request"' in outputs["log"].replace(" ", "")
