@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,51 +13,23 @@ import pytest
 from tests.harness.clients import unique_name
 from tests.harness.factories import ClientFactory, User
 from tests.harness.http import http_request
-from tests.harness.verdaccio import Verdaccio, free_port
+from tests.harness.process import guard_process
+from tests.harness.verdaccio import Verdaccio
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def guard_process(verdaccio: Verdaccio, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    port = free_port()
+def guarded(verdaccio: Verdaccio, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     log_path = tmp_path / "guard.log"
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "publish_guard",
-                "serve",
-                "--upstream",
-                verdaccio.url,
-                "--listen",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "debug",
-            ],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if http_request("GET", url + "-/guard/healthz").status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        try:
-            yield url, log_path
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    with guard_process(verdaccio.url, "--log-level", "debug", log=log_path) as (url, _):
+        yield url, log_path
 
 
 def test_no_secret_reaches_the_log(
-    guard_process: tuple[str, Path], client: ClientFactory, verdaccio_user: User
+    guarded: tuple[str, Path], client: ClientFactory, verdaccio_user: User
 ) -> None:
-    url, log_path = guard_process
+    url, log_path = guarded
     password = "correct-horse-battery-staple"
     otp = "918273"
     npm = client("npm", url, verdaccio_user.token)

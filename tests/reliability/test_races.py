@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,53 +17,23 @@ from publish_guard.registry import make_publish_body
 from tests.harness.clients import unique_name
 from tests.harness.factories import User
 from tests.harness.http import http_request
-from tests.harness.verdaccio import Verdaccio, free_port
+from tests.harness.process import guard_process
+from tests.harness.verdaccio import Verdaccio
 
 RACERS = 50
 
 
 @pytest.fixture
 def two_guards(verdaccio: Verdaccio, tmp_path: Path) -> Iterator[list[str]]:
-    processes, urls = [], []
-    for _ in range(2):
-        port = free_port()
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "publish_guard",
-                    "serve",
-                    "--upstream",
-                    verdaccio.url,
-                    "--listen",
-                    f"127.0.0.1:{port}",
-                    "--lock-dir",
-                    str(tmp_path / "locks"),
-                    "--access-log",
-                    "false",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        urls.append(f"http://127.0.0.1:{port}/")
-    try:
-        for url in urls:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    if http_request("GET", url + "-/guard/healthz", timeout=2).status == 200:
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.1)
-        yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=20)
+    argv = ("--lock-dir", str(tmp_path / "locks"), "--access-log", "false")
+    with (
+        guard_process(verdaccio.url, *argv) as (one, _),
+        guard_process(verdaccio.url, *argv) as (
+            two,
+            _,
+        ),
+    ):
+        yield [one, two]
 
 
 def test_fifty_concurrent_publishes_of_one_version_across_two_processes(

@@ -5,8 +5,6 @@ status.json, the metrics or any answer the guard made up. The guard runs as a pr
 from __future__ import annotations
 
 import base64
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -19,8 +17,8 @@ from publish_guard.registry import Registry, RegistryConfig, create_registry_app
 from tests.harness.clients import unique_name
 from tests.harness.factories import ClientFactory
 from tests.harness.http import HttpResponse, http_request
+from tests.harness.process import guard_process
 from tests.harness.servers import ServerThread
-from tests.harness.verdaccio import free_port
 
 STATUS_TOKEN = "status-token-0123456789abcdef"
 
@@ -29,43 +27,13 @@ STATUS_TOKEN = "status-token-0123456789abcdef"
 def setup(tmp_path: Path) -> Iterator[tuple[Registry, str, Path]]:
     registry = Registry(RegistryConfig(flavor="artifactory"))
     upstream = ServerThread(partial(create_registry_app, registry)).start()
-    port = free_port()
     log = tmp_path / "guard.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "publish_guard",
-                "serve",
-                "--upstream",
-                registry.npm_url(upstream.url),
-                "--listen",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "debug",
-                "--status-token",
-                STATUS_TOKEN,
-                "--lock-dir",
-                str(tmp_path / "locks"),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if http_request("GET", url + "-/guard/healthz", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        try:
+    argv = ("--log-level", "debug", "--status-token", STATUS_TOKEN, "--lock-dir", str(tmp_path))
+    try:
+        with guard_process(registry.npm_url(upstream.url), *argv, log=log) as (url, _):
             yield registry, url, log
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
-            upstream.stop()
+    finally:
+        upstream.stop()
 
 
 def test_no_secret_reaches_any_output(

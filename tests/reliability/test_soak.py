@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 
@@ -18,8 +17,8 @@ import orjson
 
 from publish_guard.registry import Registry, RegistryConfig, create_registry_app, make_publish_body
 from tests.harness.http import http_request
+from tests.harness.process import guard_process
 from tests.harness.servers import ServerThread
-from tests.harness.verdaccio import free_port
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
 CLIENTS = 8
@@ -43,40 +42,15 @@ def test_soak(tmp_path: Path) -> None:
     for i in range(20):
         registry.seed(f"dep{i}", "1.0.0", files={"index.js": "x" * (1000 * (i + 1))})
     upstream = ServerThread(partial(create_registry_app, registry)).start()
-    port = free_port()
-    guard = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "publish_guard",
-            "serve",
-            "--upstream",
-            registry.npm_url(upstream.url),
-            "--listen",
-            f"127.0.0.1:{port}",
-            "--access-log",
-            "false",
-            "--lock-dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/"
+    argv = ("--access-log", "false", "--lock-dir", str(tmp_path))
+    stack = ExitStack()
+    stack.callback(upstream.stop)
+    url, guard = stack.enter_context(guard_process(registry.npm_url(upstream.url), *argv))
     results: Counter[str] = Counter()
     unexplained: list[str] = []
     lock = threading.Lock()
     stop = time.monotonic() + SECONDS
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if http_request("GET", url + "-/guard/healthz", timeout=2).status == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
 
         def work(worker: int) -> None:
             rng = random.Random(worker)
@@ -133,9 +107,7 @@ def test_soak(tmp_path: Path) -> None:
             thread.join()
         end_rss, end_fds = _rss_kib(guard.pid), _fds(guard.pid)
     finally:
-        guard.terminate()
-        guard.wait(timeout=20)
-        upstream.stop()
+        stack.close()
 
     requests = sum(results.values())
     figures = {
