@@ -5,25 +5,13 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from functools import partial
 
 from publish_guard.registry import Registry, RegistryConfig, create_registry_app
 from tests.harness.http import http_request
+from tests.harness.process import wait_healthy
 from tests.harness.servers import ServerThread
 from tests.harness.verdaccio import free_port
-
-
-def _wait_ready(url: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if http_request("GET", url + "-/guard/healthz", timeout=2).status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("the guard did not become healthy")
 
 
 def test_two_workers_share_the_port_and_stop_together() -> None:
@@ -50,7 +38,7 @@ def test_two_workers_share_the_port_and_stop_together() -> None:
     )
     try:
         url = f"http://127.0.0.1:{port}/"
-        _wait_ready(url)
+        wait_healthy(url)
         pids = set()
         for _ in range(200):  # new connections spread over both workers
             answer = http_request("GET", url + "-/guard/status.json")
