@@ -76,8 +76,9 @@ class DevPublisher:
                     request, relative_target, parsed, asking, new_version
                 )
                 if answer is not None:
-                    noted = note(request, name, new_version)
-                    noted.outcome, noted.original_version = REWRITTEN, parsed.version
+                    noted = note(request, name)  # made by the route, with the sent version
+                    noted.version, noted.original_version = new_version, parsed.version
+                    noted.outcome = REWRITTEN
                     log.info(
                         "dev_publish",
                         package=name,
