@@ -1,0 +1,90 @@
+{{/* Names, labels and the few values the templates share. */}}
+
+{{- define "publish-guard.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* <release>-publish-guard, or the release name when it already says publish-guard. */}}
+{{- define "publish-guard.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "publish-guard.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "publish-guard.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "publish-guard.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "publish-guard.labels" -}}
+helm.sh/chart: {{ include "publish-guard.chart" . }}
+{{ include "publish-guard.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "publish-guard.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "publish-guard.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "publish-guard.image" -}}
+{{- $repository := .Values.image.repository -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" $repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The upstream URL; install stops here with one line when it is missing. */}}
+{{- define "publish-guard.upstream" -}}
+{{- required "config.upstream is required: the npm API URL of the registry to protect, e.g. --set config.upstream=https://artifactory.example.com/artifactory/api/npm/npm-local/" .Values.config.upstream -}}
+{{- end -}}
+
+{{/* The port of config.upstream: the one the URL names, else 443 for https and 80 for http. */}}
+{{- define "publish-guard.upstreamPort" -}}
+{{- $url := urlParse (include "publish-guard.upstream" .) -}}
+{{- $hostPort := splitList ":" (get $url "host") -}}
+{{- if gt (len $hostPort) 1 -}}
+{{- last $hostPort -}}
+{{- else if eq (get $url "scheme") "https" -}}
+443
+{{- else -}}
+80
+{{- end -}}
+{{- end -}}
+
+{{/* Where the CA bundle is mounted, and the file the guard reads. */}}
+{{- define "publish-guard.caBundleDir" -}}/etc/publish-guard/ca{{- end -}}
+{{- define "publish-guard.caBundleFile" -}}
+{{- printf "%s/%s" (include "publish-guard.caBundleDir" .) .Values.caBundle.key -}}
+{{- end -}}
+
+{{/* The registry URL npm is given: the first Ingress host, else the Service's cluster name. */}}
+{{- define "publish-guard.registryUrl" -}}
+{{- if and .Values.ingress.enabled .Values.ingress.hosts -}}
+{{- $host := first .Values.ingress.hosts -}}
+{{- $tls := false -}}
+{{- range .Values.ingress.tls -}}
+{{- if has $host .hosts -}}{{- $tls = true -}}{{- end -}}
+{{- end -}}
+{{- printf "%s://%s/" (ternary "https" "http" $tls) $host -}}
+{{- else -}}
+{{- printf "http://%s.%s.svc:%v/" (include "publish-guard.fullname" .) .Release.Namespace .Values.service.port -}}
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,100 @@
+"""The Helm chart as the tests see it: rendered offline by the Helm SDK, parsed into manifests.
+
+``helm_python`` (PyPI ``helm-python-sdk``) binds Helm's own Go SDK, so lint, template and the
+values-schema check are Helm's, without a ``helm`` binary; ``kubernetes_validate`` holds the
+Kubernetes OpenAPI schemas of every release it supports, so validation needs no cluster.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, cast
+
+import helm_python as helm
+import kubernetes_validate  # type: ignore[import-untyped]
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+CHART = REPO / "helm" / "publish-guard"
+VALUE_SETS = sorted((CHART / "ci").glob("*.yaml"))
+RELEASE, NAMESPACE = "guard", "npm"
+FULLNAME = f"{RELEASE}-publish-guard"
+# The oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest the pinned
+# kubernetes-validate knows.
+KUBE_VERSIONS = ("1.25.0", "1.37.0")
+
+Manifest = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    manifests: list[Manifest]
+    notes: str
+
+    def one(self, kind: str) -> Manifest:
+        found = [m for m in self.manifests if m["kind"] == kind]
+        assert len(found) == 1, f"expected one {kind}, rendered {len(found)}"
+        return found[0]
+
+    def kinds(self) -> set[str]:
+        return {m["kind"] for m in self.manifests}
+
+    def container(self) -> Manifest:
+        containers = self.one("Deployment")["spec"]["template"]["spec"]["containers"]
+        assert len(containers) == 1
+        return cast(Manifest, containers[0])
+
+    def guard_toml(self) -> dict[str, Any]:
+        return tomllib.loads(self.one("ConfigMap")["data"]["guard.toml"])
+
+
+def load_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def value_set(name: str) -> dict[str, Any]:
+    """A values file of ``helm/publish-guard/ci/``, read as Helm reads ``-f``."""
+    return helm.values_from_yaml((CHART / "ci" / name).read_text(encoding="utf-8"))
+
+
+def render(values: dict[str, Any]) -> Rendered:
+    """``helm template guard helm/publish-guard --namespace npm`` with these values."""
+    with helm.Chart.load(CHART) as chart:
+        files = chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
+    manifests: list[Manifest] = []
+    notes = ""
+    for name, text in sorted(files.items()):
+        if name.endswith("NOTES.txt"):
+            notes = text
+            continue
+        manifests.extend(doc for doc in yaml.safe_load_all(text) if doc)
+    return Rendered(manifests, notes)
+
+
+@cache
+def render_set(name: str) -> Rendered:
+    return render(value_set(name))
+
+
+def lint(values: dict[str, Any]) -> list[str]:
+    """``helm lint --strict``: every finding of warning level or above, as text."""
+    report = helm.lint(CHART, values, strict=True, namespace=NAMESPACE)
+    findings = [f"{m['path']}: {m['error']}" for m in report["messages"] if m["severity"] >= 2]
+    return findings + [str(error) for error in report["errors"]]
+
+
+SchemaNotFound: type[Exception] = kubernetes_validate.SchemaNotFoundError
+
+
+def validation_error(manifest: Manifest, kube_version: str) -> str | None:
+    """Strict schema validation (unknown fields fail) against one Kubernetes release; raises
+    ``SchemaNotFound`` for kinds Kubernetes does not define (CRDs such as ServiceMonitor)."""
+    try:
+        kubernetes_validate.validate(manifest, kube_version, strict=True)
+    except kubernetes_validate.ValidationError as error:
+        path = ".".join(str(part) for part in error.path)
+        return f"{manifest['kind']} {path}: {error.message}"
+    return None
