@@ -14,6 +14,7 @@ from publish_guard import __version__
 from publish_guard.catalogue import TEMPLATES, setup_templates
 from publish_guard.keys import DETECTION, SETTINGS, UPSTREAM
 from publish_guard.serve import worker_index
+from publish_guard.status.chart import timeline_chart
 from publish_guard.status.recorder import BOARD, METRICS
 from publish_guard.status.watch import Health
 
@@ -24,7 +25,7 @@ REFRESH_SECONDS = 10
 
 
 def add_status_routes(app: web.Application) -> None:
-    setup_templates(app)
+    setup_templates(app).globals["timeline_chart"] = timeline_chart
     app.router.add_get(f"{PREFIX}/", page)
     app.router.add_get(PREFIX, _to_page)
     app.router.add_get(f"{PREFIX}/status.json", status_json)
