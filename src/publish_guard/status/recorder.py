@@ -65,8 +65,8 @@ def finish(
     outcome = (publish.outcome or PUBLISHED) if status < 400 else REFUSED
     if status >= 500:
         outcome = FAILED
-    code = error.code if error is not None else (None if status < 400 else "UPSTREAM_ANSWER")
-    metrics.publish_outcomes.labels(outcome, code or "").inc()
+    code = error.code if error is not None else None  # None: the upstream's answer, relayed
+    metrics.publish_outcomes.labels(outcome, code or ("upstream" if status >= 400 else "")).inc()
     if outcome == REWRITTEN:
         metrics.dev_rewrites.inc()
     board.record(
