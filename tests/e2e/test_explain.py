@@ -258,7 +258,7 @@ def test_npmjs_no_permission(emulate: Emulate, guard: GuardFactory, client: Clie
 # -- size and availability ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("flavor", ["verdaccio", "npmjs"])
+@pytest.mark.parametrize("flavor", ["verdaccio", "npmjs", "artifactory", "nexus"])
 def test_body_too_large_for_the_upstream(
     flavor: str, emulate: Emulate, guard: GuardFactory, client: ClientFactory
 ) -> None:
@@ -320,3 +320,39 @@ def test_unresolvable_upstream_host_is_the_guards_hop(
 
 def _server_url(registry: Registry) -> str:
     return _SERVERS[id(registry)]
+
+
+def test_npmjs_unpublished_versions_stay_reserved(
+    emulate: Emulate, guard: GuardFactory, client: ClientFactory
+) -> None:
+    registry, url = emulate("npmjs")
+    user = registry.add_user("owner")
+    server = guard(url, "--flavor", "npmjs")
+    npm = _npm(client, server.url, user.token)
+    name = unique_name("reserved")
+    _publish(npm, name, "1.0.0").check()
+    _publish(npm, name, "1.1.0").check()
+    npm.run("unpublish", f"{name}@1.0.0").check()
+    again = npm.publish(
+        npm.make_package(name, "1.0.0", files={"index.js": "// again\n"}), "--force"
+    )
+    line = _line(again)
+    assert "400 Bad Request" in line
+    assert 'Cannot publish over previously published version "1.0.0".' in line
+    assert "never lets a version number be used twice, even after unpublish" in line
+    assert "next free: 1.1.1 (patch)" in line
+
+
+def test_npmjs_whole_package_unpublish_blocks_for_24_hours(
+    emulate: Emulate, guard: GuardFactory, client: ClientFactory
+) -> None:
+    registry, url = emulate("npmjs")
+    user = registry.add_user("owner")
+    server = guard(url, "--flavor", "npmjs")
+    npm = _npm(client, server.url, user.token)
+    name = unique_name("tomb")
+    _publish(npm, name, "1.0.0").check()
+    npm.run("unpublish", name, "--force").check()
+    line = _line(_publish(npm, name, "2.0.0"))
+    assert f"{name} cannot be republished until 24 hours have passed" in line
+    assert "publishing is possible again after" in line
