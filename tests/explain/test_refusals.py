@@ -94,6 +94,16 @@ def test_otp_challenges_pass_untouched() -> None:
         ),
         ("nexus", _refusal(400), "REPO_NOT_DEPLOYABLE", "group repository"),
         (
+            "artifactory",
+            _refusal(
+                403,
+                b'{"errors":[{"status":403,"message":"Not enough permissions to delete/overwrite '
+                b"artifact 'npm-local:w/-/w-1.0.0.tgz' (user: 'ci' needs DELETE permission).\"}]}",
+            ),
+            "NO_PERMISSION",
+            "Delete/Overwrite permission",
+        ),
+        (
             "verdaccio",
             _refusal(413, b'{"error":"request entity too large"}'),
             "TOO_LARGE_UPSTREAM",
