@@ -17,6 +17,7 @@ from publish_guard.npm.publish_body import (
 )
 from publish_guard.passthrough import passthrough
 from publish_guard.publish.detect import Kind, classify, is_publish_attempt
+from publish_guard.publish.devmode import hidden_from_publish_check
 from publish_guard.status.recorder import note
 
 
@@ -24,6 +25,15 @@ async def registry(request: web.Request) -> web.StreamResponse:
     target = request[TARGET]
     kind, path_name = classify(request.method, target.path[1:])
     if kind is Kind.OTHER or path_name is None:
+        hidden = hidden_from_publish_check(
+            request.app[SETTINGS],
+            request.method,
+            target.path[1:],
+            request.headers.get("npm-command"),
+            request.get(VIA_DEV_PREFIX, False),
+        )
+        if hidden is not None:
+            return _dev_publish_check(hidden)
         return await passthrough(request)
     noted = note(request, path_name)
     settings = request.app[SETTINGS]
@@ -47,6 +57,16 @@ async def registry(request: web.Request) -> web.StreamResponse:
     return await request.app[PUBLISHER].publish(
         request, target.relative, body, parsed, via_dev_prefix=request.get(VIA_DEV_PREFIX, False)
     )
+
+
+def _dev_publish_check(package: str) -> web.Response:
+    """npm 11's read before a dev publish: "not found", so that it sends the PUT (npm ignores
+    this answer's body, and a 404 is what it expects for a new package)."""
+    error = (
+        f"publish-guard dev mode: the versions of {package} are not shown to the publish's own "
+        "check; the guard picks the next free -dev.N version"
+    )
+    return web.json_response({"error": error}, status=404)
 
 
 def _invalid(package: str, exc: PublishBodyError) -> GuardError:
