@@ -1,0 +1,175 @@
+"""One guard per upstream for the whole matrix, what reached it, and a way to seed the upstream.
+
+The guard runs with ``--dev-mode always`` (so that ``/-/dev/`` works; plain publishes are not
+rewritten) and ``--public-url`` (so that installs fetch tarballs through it too).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+import orjson
+from aiohttp import web
+
+from publish_guard.npm.names import escape_name
+from publish_guard.registry import Registry, make_publish_body
+from tests.harness.http import http_request
+from tests.harness.servers import ServerThread
+from tests.harness.verdaccio import free_port
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request the guard answered."""
+
+    method: str
+    path: str  # raw, without the query
+    status: int
+    npm_command: str | None
+
+    def about(self, name: str) -> bool:
+        """A request for the package document of ``name`` (through ``/-/dev/`` too)."""
+        path = self.path.removeprefix("/-/dev")
+        return unquote(path.lstrip("/")) == name
+
+
+@dataclass
+class Recorder:
+    """Every request the guard answered, recorded by an outermost middleware."""
+
+    seen: list[Seen] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            with self._lock:
+                self.seen.append(
+                    Seen(
+                        request.method,
+                        request.raw_path.partition("?")[0],
+                        status,
+                        request.headers.get("npm-command"),
+                    )
+                )
+
+    def puts(self, name: str) -> list[Seen]:
+        """The PUTs of ``name``'s package document (publishes, deprecate) and their answers."""
+        with self._lock:
+            return [s for s in self.seen if s.method == "PUT" and s.about(name)]
+
+    def find(self, method: str, path_suffix: str) -> list[Seen]:
+        with self._lock:
+            return [s for s in self.seen if s.method == method and s.path.endswith(path_suffix)]
+
+
+@dataclass
+class Rig:
+    """An upstream with a guard in front of it; ``token`` publishes, ``login`` is a user with a
+    password for the login scenario."""
+
+    kind: str  # "verdaccio" | "artifactory"
+    upstream_url: str
+    token: str
+    login: tuple[str, str]
+    document: Callable[[str], dict[str, Any] | None]
+    guard: ServerThread
+    recorder: Recorder
+    registry: Registry | None = None  # the emulator, whose journal shows what reached it
+
+    @property
+    def url(self) -> str:
+        return self.guard.url
+
+    @property
+    def where(self) -> str:
+        """How the guard names this upstream in its answers."""
+        return "Artifactory" if self.kind == "artifactory" else "the registry"
+
+    def seed(self, name: str, version: str, *, files: dict[str, str | bytes] | None = None) -> str:
+        """Publishes ``name@version`` straight to the upstream; returns its integrity."""
+        body = make_publish_body(name, version, files=files)
+        answer = http_request(
+            "PUT",
+            self.upstream_url + escape_name(name),
+            data=orjson.dumps(body),
+            token=self.token,
+            headers={"content-type": "application/json"},
+        )
+        assert answer.status in (200, 201), f"seeding {name}@{version}: {answer.text}"
+        integrity: str = body["versions"][version]["dist"]["integrity"]
+        return integrity
+
+    def versions(self, name: str) -> list[str]:
+        doc = self.document(name)
+        return sorted((doc or {}).get("versions", {}))
+
+    def dist_tags(self, name: str) -> dict[str, str]:
+        doc = self.document(name)
+        tags: dict[str, str] = (doc or {}).get("dist-tags", {})
+        return tags
+
+    def upstream_puts(self, name: str) -> int | None:
+        """PUTs of ``name``'s document that reached the upstream (the emulator's journal; Verdaccio
+        keeps none: ``None``)."""
+        if self.registry is None:
+            return None
+        escaped = escape_name(name)
+        return sum(
+            1
+            for entry in self.registry.journal.find(method="PUT")
+            if entry.raw_path.partition("?")[0].endswith("/" + escaped)
+        )
+
+    def whoami_at_upstream(self, token: str) -> str | None:
+        answer = http_request("GET", self.upstream_url + "-/whoami", token=token)
+        if answer.status != 200:
+            return None
+        username: str = answer.json()["username"]
+        return username
+
+
+def start_guard(upstream_url: str) -> tuple[ServerThread, Recorder]:
+    from publish_guard.app import create_app
+    from publish_guard.config import load_settings
+
+    port = free_port()
+    settings = load_settings(
+        [
+            "--upstream",
+            upstream_url,
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--public-url",
+            f"http://127.0.0.1:{port}/",
+            "--dev-mode",
+            "always",
+            "--access-log",
+            "false",
+            "--log-level",
+            "warning",
+        ],
+        environ={},
+    )
+    recorder = Recorder()
+
+    def app() -> web.Application:
+        application = create_app(settings)
+        application.middlewares.insert(0, recorder.middleware)
+        return application
+
+    return ServerThread(app, "127.0.0.1", port).start(), recorder
