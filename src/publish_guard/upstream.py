@@ -25,6 +25,9 @@ from publish_guard.config import Settings
 from publish_guard.explain import GuardError
 
 CHUNK_SIZE = 256 * 1024
+# A body held in memory (a publish) is sent in slices of it from this size on: handed whole to
+# the transport, the unsent rest would be copied into the transport's buffer (the body twice).
+STREAM_BODY_FROM = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,10 @@ class Upstream:
         from_origin: bool = False,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         """Send one request; the answer's headers are read, its body is the caller's to stream."""
+        if isinstance(data, bytes | bytearray) and len(data) >= STREAM_BODY_FROM:
+            headers = CIMultiDict(headers)
+            headers["Content-Length"] = str(len(data))
+            data = _slices(data)
         try:
             async with self.session.request(
                 method,
@@ -214,6 +221,13 @@ class Upstream:
         if isinstance(exc, aiohttp.ServerDisconnectedError):
             detail = "the server closed the connection"
         return GuardError("UPSTREAM_DROPPED", detail=detail, **facts)
+
+
+async def _slices(data: bytes | bytearray) -> AsyncIterator[memoryview]:
+    """``data`` in views of ``CHUNK_SIZE`` bytes, each sent once the previous one drained."""
+    view = memoryview(data)
+    for start in range(0, len(view), CHUNK_SIZE):
+        yield view[start : start + CHUNK_SIZE]
 
 
 def _is_reset(exc: BaseException) -> bool:

@@ -58,3 +58,20 @@ def test_options_and_unknown_algorithms_are_tolerated() -> None:
 def test_unusable_integrity_strings(text: str) -> None:
     with pytest.raises(IntegrityError):
         parse_sri(text)
+
+
+def test_digests_of_a_big_tarball_are_computed_on_two_threads_alike() -> None:
+    data = bytes(range(256)) * 8192  # 2 MiB: sha1 runs on a helper thread
+    found = digests(data)
+    assert found.integrity == sri_sha512(data)
+    assert found.shasum == sha1_hex(data)
+
+
+def test_verify_with_known_digests_uses_them() -> None:
+    known = digests(b"hello")
+    verify(b"hello", integrity=HELLO_SHA512, shasum=HELLO_SHA1, known=known)
+    # the digests given are trusted: bytes that differ from them are not hashed again
+    with pytest.raises(IntegrityError, match="integrity mismatch"):
+        verify(b"hello", integrity=HELLO_SHA512, known=digests(b"other"))
+    with pytest.raises(IntegrityError, match="shasum mismatch"):
+        verify(b"hello", shasum=HELLO_SHA1, known=digests(b"other"))

@@ -11,10 +11,15 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from queue import Queue
 
 # Weakest to strongest, as ssri ranks them.
 _ALGORITHMS = ("sha1", "sha256", "sha384", "sha512")
+# Pieces from this size on are hashed on a helper thread (see ``digests_of``).
+_PARALLEL_FROM = 1024 * 1024
 
 
 class IntegrityError(ValueError):
@@ -28,7 +33,39 @@ class Digests:
 
 
 def digests(data: bytes) -> Digests:
-    return Digests(integrity=sri_sha512(data), shasum=sha1_hex(data))
+    return digests_of((data,))
+
+
+def digests_of(pieces: Iterable[bytes]) -> Digests:
+    """The digests of the pieces put end to end, made one at a time (``pieces`` may be a
+    generator that decodes them). From ``_PARALLEL_FROM`` bytes on the hashing runs on a helper
+    thread while the next piece is made: hashlib lets go of the GIL while it hashes."""
+    sha512 = hashlib.sha512()
+    sha1 = hashlib.sha1(usedforsecurity=False)
+    queue: Queue[bytes | None] = Queue(maxsize=2)
+    helper: threading.Thread | None = None
+
+    def hash_queued() -> None:
+        while (piece := queue.get()) is not None:
+            sha512.update(piece)
+            sha1.update(piece)
+
+    try:
+        for piece in pieces:
+            if helper is None and len(piece) < _PARALLEL_FROM:
+                sha512.update(piece)
+                sha1.update(piece)
+                continue
+            if helper is None:
+                helper = threading.Thread(target=hash_queued, daemon=True)
+                helper.start()
+            queue.put(piece)
+    finally:
+        if helper is not None:
+            queue.put(None)
+            helper.join()
+    integrity = "sha512-" + base64.b64encode(sha512.digest()).decode("ascii")
+    return Digests(integrity=integrity, shasum=sha1.hexdigest())
 
 
 def sri_sha512(data: bytes) -> str:
@@ -62,23 +99,42 @@ def parse_sri(text: str) -> list[tuple[str, bytes]]:
     return found
 
 
-def matches_sri(data: bytes, sri: str) -> bool:
-    """True when the strongest algorithm in ``sri`` has a hash equal to the digest of ``data``."""
+def matches_sri(data: bytes | Callable[[], bytes], sri: str, known: Digests | None = None) -> bool:
+    """True when the strongest algorithm in ``sri`` has a hash equal to the digest of ``data``
+    (``known``: the digests of ``data``, already computed; ``data`` may be a function giving
+    the bytes, called only when ``known`` lacks the algorithm)."""
     entries = parse_sri(sri)
     strongest = max(_ALGORITHMS.index(algorithm) for algorithm, _ in entries)
     algorithm = _ALGORITHMS[strongest]
-    actual = hashlib.new(algorithm, data).digest()
+    if known is not None and algorithm == "sha512":
+        actual = base64.b64decode(known.integrity.removeprefix("sha512-"))
+    elif known is not None and algorithm == "sha1":
+        actual = bytes.fromhex(known.shasum)
+    else:
+        actual = hashlib.new(algorithm, _bytes(data)).digest()
     return any(raw == actual for name, raw in entries if name == algorithm)
 
 
-def verify(data: bytes, *, integrity: str | None = None, shasum: str | None = None) -> None:
-    """Check ``data`` against whichever of ``integrity`` and ``shasum`` are given.
+def verify(
+    data: bytes | Callable[[], bytes],
+    *,
+    integrity: str | None = None,
+    shasum: str | None = None,
+    known: Digests | None = None,
+) -> None:
+    """Check ``data`` against whichever of ``integrity`` and ``shasum`` are given (``known``
+    and a function for ``data``: as for ``matches_sri``).
 
     Raises ``IntegrityError`` naming what differs.
     """
-    if integrity is not None and not matches_sri(data, integrity):
-        raise IntegrityError(
-            f"integrity mismatch: expected {integrity}, the bytes give {sri_sha512(data)}"
-        )
-    if shasum is not None and shasum.lower() != sha1_hex(data):
-        raise IntegrityError(f"shasum mismatch: expected {shasum}, the bytes give {sha1_hex(data)}")
+    if integrity is not None and not matches_sri(data, integrity, known):
+        actual = known.integrity if known is not None else sri_sha512(_bytes(data))
+        raise IntegrityError(f"integrity mismatch: expected {integrity}, the bytes give {actual}")
+    if shasum is not None:
+        actual = known.shasum if known is not None else sha1_hex(_bytes(data))
+        if shasum.lower() != actual:
+            raise IntegrityError(f"shasum mismatch: expected {shasum}, the bytes give {actual}")
+
+
+def _bytes(data: bytes | Callable[[], bytes]) -> bytes:
+    return data if isinstance(data, bytes) else data()

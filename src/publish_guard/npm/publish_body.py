@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,12 @@ from publish_guard.npm.documents import is_valid_version, version_identity
 from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
 
 SIGSTORE_SUFFIX = ".sigstore"
+_BASE64_SLICE = 4 * 1024 * 1024  # characters, a multiple of 4
+_BIG_DATA = 1024 * 1024  # an attachment's text from this size on is parsed aside
+_DATA_KEY = b'"data":"'
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+_PLACEHOLDER = "\x00publish-guard: attachment data"
+_PLACEHOLDER_JSON = b"\\u0000publish-guard: attachment data"
 
 
 class PublishBodyError(ValueError):
@@ -42,10 +48,22 @@ class PublishBodyError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
+    """One entry of ``_attachments``. It keeps the text it came in and decodes ``data`` on each
+    access: a parsed publish holds its tarball once (as text), not also decoded."""
+
     filename: str
     content_type: str
-    data: bytes  # decoded bytes (a .sigstore attachment: its JSON text, UTF-8)
+    text: str = field(repr=False)  # as sent: base64 (a .sigstore attachment: its JSON text)
     declared_length: int | None
+    size: int  # of the decoded bytes
+    digests: integrity.Digests | None = None  # of a tarball, computed while parsing
+
+    @property
+    def data(self) -> bytes:
+        """The decoded bytes (a .sigstore attachment: its JSON text, UTF-8)."""
+        if self.filename.endswith(SIGSTORE_SUFFIX):
+            return self.text.encode("utf-8")
+        return binascii.a2b_base64(self.text, strict_mode=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +80,13 @@ class PublishBody:
 
     @property
     def integrity(self) -> str:
-        return integrity.sri_sha512(self.tarball.data)
+        known = self.tarball.digests
+        return known.integrity if known is not None else integrity.sri_sha512(self.tarball.data)
 
     @property
     def shasum(self) -> str:
-        return integrity.sha1_hex(self.tarball.data)
+        known = self.tarball.digests
+        return known.shasum if known is not None else integrity.sha1_hex(self.tarball.data)
 
 
 def is_publish_body(doc: object, *, path_has_rev: bool = False) -> bool:
@@ -86,12 +106,63 @@ def is_publish_body(doc: object, *, path_has_rev: bool = False) -> bool:
 
 
 def load_json_object(body: bytes) -> dict[str, Any]:
+    doc = _load_with_data_aside(body) if len(body) >= _BIG_DATA else None
+    if doc is not None:
+        return doc
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise PublishBodyError("invalid_json", f"the body is not valid JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise PublishBodyError("not_an_object", "the body must be a JSON object")
+    return doc
+
+
+def _load_with_data_aside(body: bytes) -> dict[str, Any] | None:
+    """The body parsed with its tarball's base64 text (nearly all of a big body) set aside.
+
+    orjson parses from a working copy of its input, so a whole 100 MB publish would be held three
+    times at once (the body, the copy, the parsed text); set aside, the text is made once from
+    the body's bytes. The same document as ``orjson.loads(body)``, or ``None`` (then the body is
+    parsed whole) unless: one ``"data":"`` string of at least ``_BIG_DATA`` characters holds
+    base64 characters only (no escapes), and it is an attachment's ``data``.
+    """
+    start = end = 0
+    while (found := body.find(_DATA_KEY, end)) >= 0:
+        start = found + len(_DATA_KEY)
+        end = body.find(b'"', start)
+        if end < 0:
+            return None
+        if end - start >= _BIG_DATA:
+            break
+    else:
+        return None
+    head, tail = body[:start], body[end:]
+    if _PLACEHOLDER_JSON in head or _PLACEHOLDER_JSON in tail:
+        return None
+    # base64 characters only, counted without copying the text: outside it are all the others
+    others = len(body.translate(None, _BASE64_ALPHABET))
+    if others != len(head.translate(None, _BASE64_ALPHABET)) + len(
+        tail.translate(None, _BASE64_ALPHABET)
+    ):
+        return None
+    try:
+        doc: object = orjson.loads(b"".join((head, _PLACEHOLDER_JSON, tail)))
+    except orjson.JSONDecodeError:
+        return None  # parsed whole, for orjson's own message
+    if not isinstance(doc, dict):
+        return None
+    attachments = doc.get("_attachments")
+    if not isinstance(attachments, dict):
+        return None
+    holders = [
+        entry
+        for entry in attachments.values()
+        if isinstance(entry, dict) and entry.get("data") == _PLACEHOLDER
+    ]
+    if len(holders) != 1:
+        return None
+    holders[0]["data"] = str(memoryview(body)[start:end], "ascii")
     return doc
 
 
@@ -220,22 +291,36 @@ def _decode(filename: str, entry: Mapping[str, Any]) -> Attachment:
     text = str(entry["data"])
     length = entry.get("length")
     declared = length if isinstance(length, int) and not isinstance(length, bool) else None
-    if filename.endswith(SIGSTORE_SUFFIX):
-        data = text.encode("utf-8")
-    else:
-        try:
-            data = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            raise PublishBodyError(
-                "bad_attachment", f"attachment {filename!r} is not valid base64"
-            ) from None
-        if declared is not None and declared != len(data):
-            raise PublishBodyError(
-                "length_mismatch",
-                f"attachment {filename!r} declares {declared} bytes but holds {len(data)}",
-            )
     content_type = str(entry.get("content_type") or "application/octet-stream")
-    return Attachment(filename, content_type, data, declared)
+    if filename.endswith(SIGSTORE_SUFFIX):
+        return Attachment(filename, content_type, text, declared, len(text.encode("utf-8")))
+    sizes: list[int] = []
+    try:
+        known = integrity.digests_of(_base64_pieces(text, sizes))
+    except (binascii.Error, ValueError):
+        raise PublishBodyError(
+            "bad_attachment", f"attachment {filename!r} is not valid base64"
+        ) from None
+    size = sum(sizes)
+    if declared is not None and declared != size:
+        raise PublishBodyError(
+            "length_mismatch",
+            f"attachment {filename!r} declares {declared} bytes but holds {size}",
+        )
+    return Attachment(filename, content_type, text, declared, size, known)
+
+
+def _base64_pieces(text: str, sizes: list[int]) -> Iterator[bytes]:
+    """``text`` decoded a slice at a time, exactly as strictly as ``base64.b64decode(text,
+    validate=True)``: every slice but the last holds whole 4-character groups, and padding is
+    allowed only in the last. Appends each piece's size to ``sizes``."""
+    for start in range(0, len(text) or 1, _BASE64_SLICE):
+        piece = text[start : start + _BASE64_SLICE]
+        if start + _BASE64_SLICE < len(text) and "=" in piece:
+            raise binascii.Error("padding before the end")
+        decoded = binascii.a2b_base64(piece, strict_mode=True)
+        sizes.append(len(decoded))
+        yield decoded
 
 
 def _check_dist(dist: Mapping[str, Any], tarball: Attachment) -> None:
@@ -243,9 +328,10 @@ def _check_dist(dist: Mapping[str, Any], tarball: Attachment) -> None:
     shasum = dist.get("shasum")
     try:
         integrity.verify(
-            tarball.data,
+            lambda: tarball.data,
             integrity=sri if isinstance(sri, str) else None,
             shasum=shasum if isinstance(shasum, str) else None,
+            known=tarball.digests,
         )
     except integrity.IntegrityError as exc:
         raise PublishBodyError("integrity_mismatch", f"{tarball.filename}: {exc}") from None
