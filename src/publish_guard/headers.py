@@ -22,6 +22,8 @@ HOP_BY_HOP = frozenset(
 
 
 def _dropped(headers: CIMultiDictProxy[str] | CIMultiDict[str]) -> frozenset[str]:
+    if "connection" not in headers:
+        return HOP_BY_HOP
     named = {
         token.strip().lower()
         for value in headers.getall("connection", [])
@@ -35,8 +37,10 @@ def end_to_end(
     headers: CIMultiDictProxy[str] | CIMultiDict[str], *, also_drop: Iterable[str] = ()
 ) -> CIMultiDict[str]:
     """A copy without hop-by-hop headers (nor those the ``Connection`` header names)."""
-    drop = _dropped(headers) | frozenset(name.lower() for name in also_drop)
-    return CIMultiDict((k, v) for k, v in headers.items() if k.lower() not in drop)
+    drop = _dropped(headers)
+    if also_drop:
+        drop = drop | frozenset(name.lower() for name in also_drop)
+    return CIMultiDict([(k, v) for k, v in headers.items() if k.lower() not in drop])
 
 
 def request_headers(

@@ -42,8 +42,10 @@ def configure_logging(fmt: str = "auto", level: str = "info", stream: TextIO | N
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[level.upper()]
         ),
-        logger_factory=structlog.PrintLoggerFactory(stream),
-        cache_logger_on_first_use=False,
+        logger_factory=structlog.WriteLoggerFactory(stream),
+        # the chain is assembled once per logger, not on every line (the access log writes one
+        # per request); this runs once, at start-up, before any logger is used
+        cache_logger_on_first_use=True,
     )
     # aiohttp's own loggers (server errors) go through the same stream
     logging.basicConfig(stream=stream, level=logging.WARNING, format="%(name)s: %(message)s")

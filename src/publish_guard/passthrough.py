@@ -10,6 +10,7 @@ from __future__ import annotations
 import aiohttp
 import structlog
 from aiohttp import StreamReader, web
+from multidict import CIMultiDict
 from yarl import URL
 
 from publish_guard.config import Settings
@@ -23,10 +24,12 @@ from publish_guard.publish.lookup import lookup_headers
 from publish_guard.rewrite import StreamReplacer
 from publish_guard.status.recorder import note
 from publish_guard.target import Target
+from publish_guard.upstream import Upstream
 
 log = structlog.get_logger("publish_guard.passthrough")
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_REFUSAL_SIZE = 1024 * 1024
+SMALL_ANSWER = 256 * 1024  # package documents mostly: read whole, sent in one write
 
 
 async def passthrough(request: web.Request, body: bytes | None = None) -> web.StreamResponse:
@@ -50,9 +53,12 @@ async def passthrough(request: web.Request, body: bytes | None = None) -> web.St
         request[UPSTREAM_STATUS] = answer.status
         if answer.status >= 400 and request.method not in _READS:
             return await _refused_write(request, answer)
-        response = web.StreamResponse(status=answer.status, reason=answer.reason)
-        response.headers.extend(response_headers(answer.headers))
+        answer_headers = response_headers(answer.headers)
         replacer = _replacer(request.app[SETTINGS], answer) if rewriting else None
+        if _small(request, answer, answer_headers):
+            return await _whole(answer, answer_headers, replacer, upstream)
+        response = web.StreamResponse(status=answer.status, reason=answer.reason)
+        response.headers.extend(answer_headers)
         if replacer is not None:
             response.headers.popall("Content-Length", None)
         await response.prepare(request)
@@ -72,6 +78,31 @@ async def passthrough(request: web.Request, body: bytes | None = None) -> web.St
             return response
         await response.write_eof()
     return response
+
+
+def _small(request: web.Request, answer: aiohttp.ClientResponse, headers: CIMultiDict[str]) -> bool:
+    """A GET whose answer says it is small: read whole and sent in one write, with its length
+    (rewritten, it keeps one too, instead of going out chunked)."""
+    length = answer.content_length
+    return (
+        request.method == "GET"
+        and length is not None
+        and length <= SMALL_ANSWER
+        and "Content-Type" in headers
+    )
+
+
+async def _whole(
+    answer: aiohttp.ClientResponse,
+    headers: CIMultiDict[str],
+    replacer: StreamReplacer | None,
+    upstream: Upstream,
+) -> web.Response:
+    body = await upstream.read_body(answer, SMALL_ANSWER)
+    if replacer is not None:
+        body = replacer.feed(body) + replacer.flush()
+    headers.popall("Content-Length", None)  # aiohttp sets the body's own
+    return web.Response(status=answer.status, reason=answer.reason, body=body, headers=headers)
 
 
 async def _refused_write(request: web.Request, answer: aiohttp.ClientResponse) -> web.Response:

@@ -46,6 +46,9 @@ class Upstream:
         self.host = self.base.host_port_subcomponent or self.base.raw_host or "?"
         self._settings = settings
         self._session: aiohttp.ClientSession | None = None
+        # made once: every request needs them
+        self._origin = str(self.base.with_path("/", encoded=True)).removesuffix("/")
+        self._default_timeout = self.timeout()
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(
@@ -96,10 +99,8 @@ class Upstream:
     def url(self, relative_target: str, *, from_origin: bool = False) -> URL:
         """The upstream URL of a validated raw target relative to the base (no leading '/'),
         or, ``from_origin``, relative to the upstream's origin (its REST APIs)."""
-        path, sep, query = relative_target.partition("?")
         prefix = "/" if from_origin else self.base.raw_path
-        raw = str(self.base.with_path(prefix + path, encoded=True))
-        return URL(raw + sep + query, encoded=True)
+        return URL(self._origin + prefix + relative_target, encoded=True)
 
     @asynccontextmanager
     async def request(
@@ -124,7 +125,9 @@ class Upstream:
                 headers=headers,
                 data=data,
                 allow_redirects=False,
-                timeout=self.timeout(total_timeout),
+                timeout=self._default_timeout
+                if total_timeout is None
+                else self.timeout(total_timeout),
             ) as response:
                 yield response
         except GuardError:
