@@ -244,6 +244,9 @@ async def test_public_url_rewrites_tarball_urls_in_documents(
         == "https://npm.example.com/widget/-/widget-1.0.0.tgz"
     )
     assert recorder.seen[-1].headers["Accept-Encoding"] == "identity"
+    # a small document goes out whole, with the rewritten body's own length (not chunked)
+    assert response.headers["Content-Length"] == str(len(await response.read()))
+    assert "Transfer-Encoding" not in response.headers
     # not a package document: untouched
     await client.get("/-/v1/search")
     assert recorder.seen[-1].headers["Accept-Encoding"] == "gzip, deflate"  # the client's own

@@ -81,14 +81,15 @@ async def passthrough(request: web.Request, body: bytes | None = None) -> web.St
 
 
 def _small(request: web.Request, answer: aiohttp.ClientResponse, headers: CIMultiDict[str]) -> bool:
-    """A GET whose answer says it is small: read whole and sent in one write, with its length
-    (rewritten, it keeps one too, instead of going out chunked)."""
+    """A GET of a package document (JSON) whose answer says it is small: read whole and sent in
+    one write, with its length (rewritten, it keeps one too, instead of going out chunked); an
+    upstream failing midway is then a 502, not a truncated answer. Tarballs always stream."""
     length = answer.content_length
     return (
         request.method == "GET"
         and length is not None
         and length <= SMALL_ANSWER
-        and "Content-Type" in headers
+        and "json" in headers.get("Content-Type", "")
     )
 
 
