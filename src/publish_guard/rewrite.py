@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 
@@ -19,15 +20,18 @@ class StreamReplacer:
         self._new = new
         self._keep = max(len(old) for old in self._olds) - 1
         self._pending = b""
+        # one pass over the bytes finds the leftmost match, the longest first on a tie (the
+        # alternatives are tried in that order); one find per alternative and match rescanned
+        # the rest of a document for a variant it did not hold
+        self._pattern = re.compile(b"|".join(re.escape(old) for old in self._olds))
 
     def feed(self, chunk: bytes) -> bytes:
         data = self._pending + chunk
         out: list[bytes] = []
         start = 0
-        while (found := self._next_match(data, start)) is not None:
-            position, old = found
-            out += (data[start:position], self._new)
-            start = position + len(old)
+        for match in self._pattern.finditer(data):
+            out += (data[start : match.start()], self._new)
+            start = match.end()
         rest = data[start:]
         held = self._partial_suffix(rest)
         self._pending = rest[len(rest) - held :] if held else b""
@@ -37,14 +41,6 @@ class StreamReplacer:
     def flush(self) -> bytes:
         rest, self._pending = self._pending, b""
         return rest
-
-    def _next_match(self, data: bytes, start: int) -> tuple[int, bytes] | None:
-        best: tuple[int, bytes] | None = None
-        for old in self._olds:  # longest first, so a tie keeps the longest
-            position = data.find(old, start)
-            if position != -1 and (best is None or position < best[0]):
-                best = (position, old)
-        return best
 
     def _partial_suffix(self, data: bytes) -> int:
         """Length of the longest end of ``data`` that could begin a match."""
