@@ -5,6 +5,7 @@ import pytest
 from publish_guard.npm.integrity import (
     IntegrityError,
     digests,
+    digests_of,
     matches_sri,
     parse_sri,
     sha1_hex,
@@ -60,11 +61,12 @@ def test_unusable_integrity_strings(text: str) -> None:
         parse_sri(text)
 
 
-def test_digests_of_a_big_tarball_are_computed_on_two_threads_alike() -> None:
-    data = bytes(range(256)) * 8192  # 2 MiB: sha1 runs on a helper thread
-    found = digests(data)
-    assert found.integrity == sri_sha512(data)
-    assert found.shasum == sha1_hex(data)
+def test_digests_of_pieces_hashed_on_a_helper_thread_are_those_of_the_whole() -> None:
+    data = bytes(range(256)) * 8192
+    pieces = [data[i : i + 100_000] for i in range(0, len(data), 100_000)]
+    assert digests_of(pieces) == digests_of([data]) == digests(data)
+    assert digests(data).integrity == sri_sha512(data)
+    assert digests(data).shasum == sha1_hex(data)
 
 
 def test_verify_with_known_digests_uses_them() -> None:

@@ -18,8 +18,6 @@ from queue import Queue
 
 # Weakest to strongest, as ssri ranks them.
 _ALGORITHMS = ("sha1", "sha256", "sha384", "sha512")
-# Pieces from this size on are hashed on a helper thread (see ``digests_of``).
-_PARALLEL_FROM = 1024 * 1024
 
 
 class IntegrityError(ValueError):
@@ -38,28 +36,28 @@ def digests(data: bytes) -> Digests:
 
 def digests_of(pieces: Iterable[bytes]) -> Digests:
     """The digests of the pieces put end to end, made one at a time (``pieces`` may be a
-    generator that decodes them). From ``_PARALLEL_FROM`` bytes on the hashing runs on a helper
-    thread while the next piece is made: hashlib lets go of the GIL while it hashes."""
+    generator that decodes them). From the second piece on, sha1 runs on a helper thread while
+    this one computes sha512 and makes the next piece: hashlib lets go of the GIL while it
+    hashes, so the two digests cost about the time of sha512 alone. One piece starts no thread."""
     sha512 = hashlib.sha512()
     sha1 = hashlib.sha1(usedforsecurity=False)
-    queue: Queue[bytes | None] = Queue(maxsize=2)
+    queue: Queue[bytes | None] = Queue(maxsize=4)
     helper: threading.Thread | None = None
 
-    def hash_queued() -> None:
+    def sha1_of_queued() -> None:
         while (piece := queue.get()) is not None:
-            sha512.update(piece)
             sha1.update(piece)
 
     try:
-        for piece in pieces:
-            if helper is None and len(piece) < _PARALLEL_FROM:
-                sha512.update(piece)
+        for index, piece in enumerate(pieces):
+            if index == 0:
                 sha1.update(piece)
-                continue
-            if helper is None:
-                helper = threading.Thread(target=hash_queued, daemon=True)
-                helper.start()
-            queue.put(piece)
+            else:
+                if helper is None:
+                    helper = threading.Thread(target=sha1_of_queued, daemon=True)
+                    helper.start()
+                queue.put(piece)
+            sha512.update(piece)
     finally:
         if helper is not None:
             queue.put(None)

@@ -29,7 +29,7 @@ from publish_guard.npm.documents import is_valid_version, version_identity
 from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
 
 SIGSTORE_SUFFIX = ".sigstore"
-_BASE64_SLICE = 4 * 1024 * 1024  # characters, a multiple of 4
+_BASE64_SLICE = 1024 * 1024  # characters, a multiple of 4 (768 KiB decoded)
 _BIG_DATA = 1024 * 1024  # an attachment's text from this size on is parsed aside
 _DATA_KEY = b'"data":"'
 _BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
