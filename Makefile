@@ -1,7 +1,8 @@
 # The two commands of the README:
 #   make demo   runs publish-guard in front of its embedded registry emulator
 #   make test   installs everything and runs all checks and tests
-.PHONY: demo test lint
+#   make bench  runs the benchmarks against nginx, Verdaccio and the direct path (docs/benchmarks.md)
+.PHONY: demo test lint bench
 
 demo:
 	@scripts/bootstrap python
@@ -10,6 +11,10 @@ demo:
 test:
 	@scripts/test
 
+bench:
+	@bench/bootstrap
+	@.venv/bin/python -m bench
+
 lint:
 	@scripts/bootstrap python
-	@.venv/bin/ruff check src tests && .venv/bin/ruff format --check src tests && .venv/bin/mypy
+	@.venv/bin/ruff check src tests bench && .venv/bin/ruff format --check src tests bench && .venv/bin/mypy
