@@ -45,3 +45,16 @@ def test_any_chunking_equals_whole_replacement(parts: list[bytes], cuts: list[in
 def test_needs_something_to_replace() -> None:
     with pytest.raises(ValueError, match="nothing"):
         StreamReplacer([b""], NEW)
+
+
+@given(
+    parts=st.lists(
+        st.sampled_from([b"x", b'"', b"http://up:4873/", b"npm/", b"https://", b"\\1"]),
+        max_size=40,
+    ),
+    new=st.sampled_from([NEW, b"http://g\\1/", b"\\g<0>"]),
+)
+def test_a_whole_document_is_replaced_as_when_fed(parts: list[bytes], new: bytes) -> None:
+    doc = b"".join(parts)
+    fed = StreamReplacer(OLDS, new)
+    assert StreamReplacer(OLDS, new).replace_whole(doc) == fed.feed(doc) + fed.flush()

@@ -101,7 +101,7 @@ async def _whole(
 ) -> web.Response:
     body = await upstream.read_body(answer, SMALL_ANSWER)
     if replacer is not None:
-        body = replacer.feed(body) + replacer.flush()
+        body = replacer.replace_whole(body)
     headers.popall("Content-Length", None)  # aiohttp sets the body's own
     return web.Response(status=answer.status, reason=answer.reason, body=body, headers=headers)
 

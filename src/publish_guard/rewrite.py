@@ -24,6 +24,7 @@ class StreamReplacer:
         # alternatives are tried in that order); one find per alternative and match rescanned
         # the rest of a document for a variant it did not hold
         self._pattern = re.compile(b"|".join(re.escape(old) for old in self._olds))
+        self._template = new.replace(b"\\", b"\\\\")  # re.sub reads escapes in a template
 
     def feed(self, chunk: bytes) -> bytes:
         data = self._pending + chunk
@@ -37,6 +38,10 @@ class StreamReplacer:
         self._pending = rest[len(rest) - held :] if held else b""
         out.append(rest[: len(rest) - held])
         return b"".join(out)
+
+    def replace_whole(self, data: bytes) -> bytes:
+        """``feed(data) + flush()`` on a fresh replacer, in one pass in C (a whole document)."""
+        return self._pattern.sub(self._template, data)
 
     def flush(self) -> bytes:
         rest, self._pending = self._pending, b""
