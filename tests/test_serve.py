@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
+import time
 from functools import partial
 
 from publish_guard.registry import Registry, RegistryConfig, create_registry_app
 from tests.harness.http import http_request
-from tests.harness.process import wait_healthy
+from tests.harness.process import guard_process, wait_healthy
 from tests.harness.servers import ServerThread
 from tests.harness.verdaccio import free_port
 
@@ -83,3 +85,39 @@ def test_a_taken_port_is_one_clear_line() -> None:
         assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     finally:
         blocker.stop()
+
+
+def test_a_client_dribbling_its_headers_is_cut_off() -> None:
+    """Slow clients cannot hold connections: no complete request within --idle-timeout closes
+    the connection, while other clients are served."""
+    registry = Registry(RegistryConfig(flavor="verdaccio"))
+    upstream = ServerThread(partial(create_registry_app, registry)).start()
+    try:
+        with guard_process(upstream.url, "--idle-timeout", "1s", "--access-log", "false") as (
+            url,
+            _,
+        ):
+            port = int(url.rsplit(":", 1)[1].strip("/"))
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+                slow.sendall(b"GET /-/ping HTTP/1.1\r\nHost: g\r\n")
+                started = time.monotonic()
+                closed = False
+                while time.monotonic() - started < 8:
+                    try:
+                        slow.sendall(b"X-Slow: 1\r\n")
+                    except OSError:
+                        closed = True
+                        break
+                    assert http_request("GET", url + "-/guard/healthz").status == 200
+                    time.sleep(0.3)
+                    try:
+                        slow.settimeout(0.01)
+                        if slow.recv(1) == b"":
+                            closed = True
+                            break
+                    except TimeoutError:
+                        pass
+                assert closed
+                assert time.monotonic() - started < 4
+    finally:
+        upstream.stop()

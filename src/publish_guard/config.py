@@ -269,6 +269,14 @@ OPTIONS: tuple[Option, ...] = (
         "DURATION",
     ),
     Option(
+        "idle_timeout",
+        parse_duration,
+        "15s",
+        "close a client connection that sends no complete request for this long (idle "
+        "keep-alive, or a slow client dribbling its headers)",
+        "DURATION",
+    ),
+    Option(
         "publish_timeout",
         parse_duration,
         "300s",
@@ -329,6 +337,7 @@ class Settings:
     ca_bundle: Path | None
     connect_timeout: float
     read_timeout: float
+    idle_timeout: float
     publish_timeout: float
     max_publish_size: int
     workers: int

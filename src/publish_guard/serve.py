@@ -54,6 +54,7 @@ def _serve(settings: Settings, *, reuse_port: bool) -> None:
         print=lambda text: None,
         loop=new_event_loop(),
         shutdown_timeout=10,
+        keepalive_timeout=settings.idle_timeout,
         handle_signals=True,
     )
 
