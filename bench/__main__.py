@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -29,6 +30,7 @@ from bench.procs import REPO, Procs
 from bench.scenarios import Outcome, Scenarios, Servers, Settings
 
 ORDER = (1, 2, 7, 5, 6, 4, 3)  # the cheap setups first; 3 and 4 need the seeded Verdaccio
+DISTURBED = 0.15  # other processes' share of the cores above which a scenario runs again
 
 
 class OutOfTime(Exception):
@@ -95,16 +97,16 @@ def main(argv: list[str] | None = None) -> int:
             busy = wait_for_quiet(_log)
             _log(f"scenario {number} … (other processes: {busy:.0%} of the cores)")
             begun = time.monotonic()
-            try:
-                with OtherLoad() as during:
-                    outcome = run[number]()
-            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-                # the other scenarios still run; this one is reported as failed
-                _log(f"scenario {number} failed: {exc!r}")
-                outcome = Outcome(number, report.TITLES[number], notes=[f"failed: {exc!r}"])
-            outcome.other_load = round(max(busy, during.share), 3)
-            if during.share > 0.1:
-                _log(f"scenario {number}: other processes took {during.share:.0%} of the cores")
+            outcome, share = _run_one(number, run[number])
+            spent = time.monotonic() - begun
+            left = args.limit - (time.monotonic() - started)
+            if share > DISTURBED and left > spent + 150:
+                # once more, when the machine is quiet again, if there is time for it
+                _log(f"scenario {number}: other processes took {share:.0%}; running it again")
+                busy = wait_for_quiet(_log, patience=120)
+                outcome, share = _run_one(number, run[number])
+                outcome.notes.append("run a second time: other processes disturbed the first")
+            outcome.other_load = round(max(busy, share), 3)
             _log(f"scenario {number}: {time.monotonic() - begun:.0f} s")
             for check in outcome.checks:
                 _log("  " + report.check_line(check))
@@ -138,6 +140,20 @@ def main(argv: list[str] | None = None) -> int:
         report.write(results, args.report, path)
         _log(f"report: {args.report}")
     return 0
+
+
+def _run_one(number: int, scenario: Callable[[], Outcome]) -> tuple[Outcome, float]:
+    """The scenario's outcome, and the share of the cores other processes took meanwhile."""
+    try:
+        with OtherLoad() as during:
+            outcome = scenario()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        # the other scenarios still run; this one is reported as failed
+        _log(f"scenario {number} failed: {exc!r}")
+        outcome = Outcome(number, report.TITLES[number], notes=[f"failed: {exc!r}"])
+    if during.share > 0.1:
+        _log(f"scenario {number}: other processes took {during.share:.0%} of the cores")
+    return outcome, during.share
 
 
 def _start(procs: Procs, workdir: Path, settings: Settings) -> tuple[Servers, dict[str, Any]]:

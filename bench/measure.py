@@ -55,7 +55,6 @@ def wrk(
     seconds: float,
     threads: int = 2,
     script_dir: Path,
-    cpus: str | None = None,
 ) -> WrkResult:
     script = script_dir / "report.lua"
     if not script.exists():
@@ -71,8 +70,6 @@ def wrk(
         str(script),
         url,
     ]
-    if cpus:
-        argv = ["taskset", "-c", cpus, *argv]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=True)
     line = next(
         (row for row in out.stdout.splitlines() if row.startswith("WRKJSON ")),

@@ -215,14 +215,17 @@ def why(check: dict[str, Any], results: dict[str, Any]) -> str:
     if name.startswith("guard ÷ nginx"):
         rps = s1.get("rps", {})
         floor, nginx = rps.get("aiohttp_floor", 0.0), rps.get("nginx", 1.0)
+        guard = rps.get("guard", 0.0)
         return (
-            "The guard is one Python process on one core. Under this load "
-            "(`python -m bench.profile get`) about 80% of its samples are in aiohttp — HTTP "
-            "parsing, request and response objects, the upstream client, socket writes — and "
-            "about 15% in the guard's own code (middlewares, access log, headers, counters). "
-            f"The aiohttp floor, the same pass-through with no checks and no log, answers "
-            f"{floor:,.0f} req/s, {floor / nginx:.2f}× nginx: no change to the guard's own code "
-            "gets past that. What would move it: a leaner upstream client for GET and HEAD (an "
+            "The guard is one Python process on one core. The aiohttp floor — the same "
+            f"pass-through with no checks and no log — answers {floor:,.0f} req/s, "
+            f"{floor / nginx:.2f}× nginx: that is what aiohttp's server and client cost (HTTP "
+            "parsing, request and response objects, the upstream client, socket writes), and "
+            "no change to the guard's own code gets past it. The guard answers "
+            f"{guard / floor if floor else 0:.0%} of the floor; the rest of its time is its "
+            "own per-request work, spread thin (`bench/results/profile-get.txt`): three "
+            "middlewares, the access log line (about 7%), header filtering, status counters, "
+            "routing. What would move it: a leaner upstream client for GET and HEAD (an "
             "asyncio protocol with aiohttp's C parser and a small keep-alive pool), one worker "
             "per core (scenario 7), or a cache in front of the guard."
         )

@@ -31,16 +31,15 @@ MB = 1024 * 1024
 
 @dataclass
 class Settings:
-    rounds: int = 5  # wrk scenarios
+    rounds: int = 7  # wrk scenarios
     seconds: float = 5.0  # per wrk run
-    install_rounds: int = 3
+    install_rounds: int = 5
     publish_rounds: int = 3
     publish_sizes_mb: tuple[int, ...] = (1, 20, 100)
     tree_size: int = 320
     collision_rounds: int = 15
     download_rounds: int = 5
     download_mb: int = 200
-    cpus: str | None = None  # taskset for wrk in scenario 7
 
 
 @dataclass
