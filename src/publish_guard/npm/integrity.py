@@ -34,11 +34,12 @@ def digests(data: bytes) -> Digests:
     return digests_of((data,))
 
 
-def digests_of(pieces: Iterable[bytes]) -> Digests:
+def digests_of(pieces: Iterable[bytes], *, helper_thread: bool = True) -> Digests:
     """The digests of the pieces put end to end, made one at a time (``pieces`` may be a
     generator that decodes them). From the second piece on, sha1 runs on a helper thread while
     this one computes sha512 and makes the next piece: hashlib lets go of the GIL while it
-    hashes, so the two digests cost about the time of sha512 alone. One piece starts no thread."""
+    hashes, so the two digests cost about the time of sha512 alone. One piece, or
+    ``helper_thread=False``, starts no thread."""
     sha512 = hashlib.sha512()
     sha1 = hashlib.sha1(usedforsecurity=False)
     queue: Queue[bytes | None] = Queue(maxsize=4)
@@ -50,7 +51,7 @@ def digests_of(pieces: Iterable[bytes]) -> Digests:
 
     try:
         for index, piece in enumerate(pieces):
-            if index == 0:
+            if index == 0 or not helper_thread:
                 sha1.update(piece)
             else:
                 if helper is None:

@@ -29,7 +29,8 @@ from publish_guard.npm.documents import is_valid_version, version_identity
 from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
 
 SIGSTORE_SUFFIX = ".sigstore"
-_BASE64_SLICE = 1024 * 1024  # characters, a multiple of 4 (768 KiB decoded)
+_BASE64_SLICE = 256 * 1024  # characters, a multiple of 4 (192 KiB decoded)
+_THREAD_FROM = 8 * 1024 * 1024  # characters of base64: sha1 on a helper thread from 6 MiB on
 _BIG_DATA = 1024 * 1024  # an attachment's text from this size on is parsed aside
 _DATA_KEY = b'"data":"'
 _BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
@@ -296,7 +297,9 @@ def _decode(filename: str, entry: Mapping[str, Any]) -> Attachment:
         return Attachment(filename, content_type, text, declared, len(text.encode("utf-8")))
     sizes: list[int] = []
     try:
-        known = integrity.digests_of(_base64_pieces(text, sizes))
+        # a helper thread pays off for big tarballs only (and costs memory of its own)
+        parallel = len(text) >= _THREAD_FROM
+        known = integrity.digests_of(_base64_pieces(text, sizes), helper_thread=parallel)
     except (binascii.Error, ValueError):
         raise PublishBodyError(
             "bad_attachment", f"attachment {filename!r} is not valid base64"
