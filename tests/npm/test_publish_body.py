@@ -1,4 +1,5 @@
 import base64
+import binascii
 import copy
 from typing import Any
 
@@ -229,20 +230,54 @@ _B64 = "QUJD" * 8  # 32 characters: "big" once the threshold is 16
 def test_big_attachment_text_is_parsed_aside_to_the_same_document(
     body: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The same document as a whole parse; or, where the body is not valid JSON, the error —
+    or a tarball text that strict decoding refuses (a 400 either way, never a publish)."""
     from publish_guard.npm import publish_body
 
     monkeypatch.setattr(publish_body, "_BIG_DATA", 16)
     try:
         expected = orjson.loads(body)
     except orjson.JSONDecodeError:
-        with pytest.raises(PublishBodyError, match="not valid JSON"):
-            load_json_object(body)
+        try:
+            doc = load_json_object(body)
+        except PublishBodyError as exc:
+            message = exc.message
+        else:
+            message = ""
+        if message:
+            assert "not valid JSON" in message
+            return
+        texts = [entry["data"] for entry in doc["_attachments"].values()]
+        assert any(not _strict_base64(text) for text in texts), doc
         return
     if not isinstance(expected, dict):
         with pytest.raises(PublishBodyError, match="JSON object"):
             load_json_object(body)
         return
     assert load_json_object(body) == expected
+
+
+def _strict_base64(text: str) -> bool:
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def test_a_big_tarball_text_that_is_not_base64_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from publish_guard.npm import publish_body
+
+    monkeypatch.setattr(publish_body, "_BIG_DATA", 16)
+    body = orjson.dumps(build_publish_body({"name": "a", "version": "1.0.0"}, TARBALL * 4))
+    start = body.index(b'"data":"') + len(b'"data":"')
+    for bad in (b"\\n", b"\\/", b"\n", b"\x01", b"\\u0041", "é".encode()):
+        broken = body[:start] + b"QUJD" + bad + body[start + 4 + len(bad) :]
+        with pytest.raises(PublishBodyError) as caught:
+            parse_publish_body(broken)
+        assert caught.value.code in ("bad_attachment", "invalid_json"), bad
 
 
 def test_a_publish_body_takes_the_aside_path(monkeypatch: pytest.MonkeyPatch) -> None:

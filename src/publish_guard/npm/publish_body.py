@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+import pybase64
 
 from publish_guard.npm import integrity
 from publish_guard.npm.documents import is_valid_version, version_identity
@@ -33,7 +34,6 @@ _BASE64_SLICE = 256 * 1024  # characters, a multiple of 4 (192 KiB decoded)
 _THREAD_FROM = 8 * 1024 * 1024  # characters of base64: sha1 on a helper thread from 6 MiB on
 _BIG_DATA = 1024 * 1024  # an attachment's text from this size on is parsed aside
 _DATA_KEY = b'"data":"'
-_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 _PLACEHOLDER = "\x00publish-guard: attachment data"
 _PLACEHOLDER_JSON = b"\\u0000publish-guard: attachment data"
 
@@ -64,7 +64,7 @@ class Attachment:
         """The decoded bytes (a .sigstore attachment: its JSON text, UTF-8)."""
         if self.filename.endswith(SIGSTORE_SUFFIX):
             return self.text.encode("utf-8")
-        return binascii.a2b_base64(self.text, strict_mode=True)
+        return strict_b64decode(self.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +124,15 @@ def _load_with_data_aside(body: bytes) -> dict[str, Any] | None:
 
     orjson parses from a working copy of its input, so a whole 100 MB publish would be held three
     times at once (the body, the copy, the parsed text); set aside, the text is made once from
-    the body's bytes. The same document as ``orjson.loads(body)``, or ``None`` (then the body is
-    parsed whole) unless: one ``"data":"`` string of at least ``_BIG_DATA`` characters holds
-    base64 characters only (no escapes), and it is an attachment's ``data``.
+    the body's bytes. ``None`` (then the body is parsed whole) unless one ``"data":"`` string of
+    at least ``_BIG_DATA`` ASCII characters is the ``data`` of a tarball attachment (not a
+    ``.sigstore`` one).
+
+    Past the search for an escape, the text is not scanned here: a tarball's ``data`` is always
+    decoded, strictly, and that refuses any character that is not base64. So the document is
+    exactly ``orjson.loads(body)``, or its tarball text holds a character that JSON forbids in a
+    string (a control character) and that decoding refuses: a 400 either way, without a second
+    pass over the whole body here.
     """
     start = end = 0
     while (found := body.find(_DATA_KEY, end)) >= 0:
@@ -138,18 +144,15 @@ def _load_with_data_aside(body: bytes) -> dict[str, Any] | None:
             break
     else:
         return None
+    if body.find(b"\\", start, end) >= 0:
+        return None  # an escape (some encoders write "/" as "\\/"): the text differs from its bytes
     head, tail = body[:start], body[end:]
     if _PLACEHOLDER_JSON in head or _PLACEHOLDER_JSON in tail:
         return None
-    # base64 characters only, counted without copying the text: outside it are all the others
-    others = len(body.translate(None, _BASE64_ALPHABET))
-    if others != len(head.translate(None, _BASE64_ALPHABET)) + len(
-        tail.translate(None, _BASE64_ALPHABET)
-    ):
-        return None
     try:
         doc: object = orjson.loads(b"".join((head, _PLACEHOLDER_JSON, tail)))
-    except orjson.JSONDecodeError:
+        text = str(memoryview(body)[start:end], "ascii")
+    except (orjson.JSONDecodeError, UnicodeDecodeError):
         return None  # parsed whole, for orjson's own message
     if not isinstance(doc, dict):
         return None
@@ -157,13 +160,13 @@ def _load_with_data_aside(body: bytes) -> dict[str, Any] | None:
     if not isinstance(attachments, dict):
         return None
     holders = [
-        entry
-        for entry in attachments.values()
+        (filename, entry)
+        for filename, entry in attachments.items()
         if isinstance(entry, dict) and entry.get("data") == _PLACEHOLDER
     ]
-    if len(holders) != 1:
+    if len(holders) != 1 or str(holders[0][0]).endswith(SIGSTORE_SUFFIX):
         return None
-    holders[0]["data"] = str(memoryview(body)[start:end], "ascii")
+    holders[0][1]["data"] = text
     return doc
 
 
@@ -321,9 +324,19 @@ def _base64_pieces(text: str, sizes: list[int]) -> Iterator[bytes]:
         piece = text[start : start + _BASE64_SLICE]
         if start + _BASE64_SLICE < len(text) and "=" in piece:
             raise binascii.Error("padding before the end")
-        decoded = binascii.a2b_base64(piece, strict_mode=True)
+        decoded = strict_b64decode(piece)
         sizes.append(len(decoded))
         yield decoded
+
+
+def strict_b64decode(text: str) -> bytes:
+    """``base64.b64decode(text, validate=True)``, by pybase64 (SIMD, some 20 times faster).
+    pybase64 also refuses padding past a whole group (``QUJD==``), which Python's decoder
+    accepts: such text, which npm never sends, is decoded again by the standard library."""
+    try:
+        return pybase64.b64decode(text, validate=True)
+    except ValueError:
+        return binascii.a2b_base64(text, strict_mode=True)
 
 
 def _check_dist(dist: Mapping[str, Any], tarball: Attachment) -> None:
