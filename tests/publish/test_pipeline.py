@@ -301,3 +301,61 @@ async def test_preflight_check_route(rig: RigFactory) -> None:
         await r.guard.get("/-/guard/check/@acme%2fwidget/2.0.1", headers=r.headers())
     ).json()
     assert free["publishable"] is True
+
+
+# -- big publishes: the tarball is found and hashed while the body arrives -------------------
+
+BIG_FILES = {"index.js": "module.exports = 1;\n", "blob.bin": os.urandom(1_500_000)}
+
+
+def _big_broken(kind: str) -> dict[str, Any]:
+    doc = _body("widget", "1.0.0", files=BIG_FILES)
+    entry = next(iter(doc["_attachments"].values()))
+    data: str = entry["data"]
+    middle = len(data) // 2 // 4 * 4
+    if kind == "not_base64":
+        entry["data"] = data[:middle] + "!" + data[middle + 1 :]
+    elif kind == "padding_inside":
+        entry["data"] = data[:middle] + "QQ==" + data[middle + 4 :]
+    elif kind == "wrong_length":
+        entry["length"] -= 1
+    elif kind == "corrupt_upload":
+        raw = bytearray(base64.b64decode(data))
+        raw[len(raw) // 2] ^= 0x01
+        entry["data"] = base64.b64encode(bytes(raw)).decode()
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("not_base64", "not valid base64"),
+        ("padding_inside", "not valid base64"),
+        ("wrong_length", "declares"),
+        ("corrupt_upload", "integrity"),
+    ],
+)
+async def test_big_broken_tarballs_are_refused_and_never_forwarded(
+    rig: RigFactory, kind: str, words: str
+) -> None:
+    r = await rig()
+    response = await r.put("widget", _big_broken(kind))
+    answer = await response.json()
+    assert response.status == 400, answer
+    assert words in answer["error"]
+    assert r.puts("widget") == 0
+
+
+async def test_a_big_publish_lands_byte_for_byte(rig: RigFactory) -> None:
+    r = await rig()
+    doc = _body("widget", "1.0.0", files=BIG_FILES)
+    filename, entry = next(iter(doc["_attachments"].items()))
+    response = await r.put("widget", doc)
+    assert response.status in (200, 201), await response.text()
+    stored = await r.guard.get(f"/widget/-/{filename}", headers=r.headers())
+    assert stored.status == 200
+    assert await stored.read() == base64.b64decode(entry["data"])
+    other = _body("widget", "1.0.0", files={**BIG_FILES, "index.js": "module.exports = 2;\n"})
+    again = await r.put("widget", other)
+    assert again.status == 403  # the same version with other bytes: a collision
+    assert r.puts("widget") == 1

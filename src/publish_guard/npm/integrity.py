@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from queue import Queue
+from typing import Any
 
 # Weakest to strongest, as ssri ranks them.
 _ALGORITHMS = ("sha1", "sha256", "sha384", "sha512")
@@ -65,6 +66,51 @@ def digests_of(pieces: Iterable[bytes], *, helper_thread: bool = True) -> Digest
             helper.join()
     integrity = "sha512-" + base64.b64encode(sha512.digest()).decode("ascii")
     return Digests(integrity=integrity, shasum=sha1.hexdigest())
+
+
+class DigestThreads:
+    """sha512 and sha1 of pieces handed over one at a time, each computed on a thread of its
+    own, so that whoever hands them over (the event loop, reading a body) is never held up:
+    hashlib lets go of the GIL while it hashes. The queues are not bounded: pieces wait there
+    when they come faster than they are hashed. ``result`` waits for both; ``cancel`` drops
+    what is queued."""
+
+    def __init__(self) -> None:
+        self._sha512 = hashlib.sha512()
+        self._sha1 = hashlib.sha1(usedforsecurity=False)
+        self._queues: list[Queue[bytes | None]] = [Queue(), Queue()]
+        self._cancelled = False
+        self._threads = [
+            threading.Thread(target=self._run, args=(queue, hasher), daemon=True)
+            for queue, hasher in zip(self._queues, (self._sha512, self._sha1), strict=True)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _run(self, queue: Queue[bytes | None], hasher: Any) -> None:
+        while (piece := queue.get()) is not None:
+            if not self._cancelled:
+                hasher.update(piece)
+
+    def update(self, piece: bytes) -> None:
+        for queue in self._queues:
+            queue.put(piece)
+
+    def _stop(self) -> None:
+        for queue in self._queues:
+            queue.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def result(self) -> Digests:
+        """The digests of every piece handed over (blocks until they are hashed)."""
+        self._stop()
+        integrity = "sha512-" + base64.b64encode(self._sha512.digest()).decode("ascii")
+        return Digests(integrity=integrity, shasum=self._sha1.hexdigest())
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        self._stop()
 
 
 def sri_sha512(data: bytes) -> str:

@@ -26,6 +26,8 @@ import orjson
 import pybase64
 
 from publish_guard.npm import integrity
+from publish_guard.npm.body_scan import DATA_KEY as _DATA_KEY
+from publish_guard.npm.body_scan import ScannedText, TarballScan
 from publish_guard.npm.documents import is_valid_version, version_identity
 from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
 
@@ -33,7 +35,6 @@ SIGSTORE_SUFFIX = ".sigstore"
 _BASE64_SLICE = 256 * 1024  # characters, a multiple of 4 (192 KiB decoded)
 _THREAD_FROM = 8 * 1024 * 1024  # characters of base64: sha1 on a helper thread from 6 MiB on
 _BIG_DATA = 1024 * 1024  # an attachment's text from this size on is parsed aside
-_DATA_KEY = b'"data":"'
 _PLACEHOLDER = "\x00publish-guard: attachment data"
 _PLACEHOLDER_JSON = b"\\u0000publish-guard: attachment data"
 
@@ -106,20 +107,50 @@ def is_publish_body(doc: object, *, path_has_rev: bool = False) -> bool:
     return has_data and len(versions) == 1
 
 
+def tarball_scan() -> TarballScan:
+    """A scan that finds, as a body arrives, the tarball text ``load_publish_json`` sets aside."""
+    return TarballScan(_BIG_DATA)
+
+
 def load_json_object(body: bytes) -> dict[str, Any]:
-    doc = _load_with_data_aside(body) if len(body) >= _BIG_DATA else None
-    if doc is not None:
-        return doc
+    return load_publish_json(body)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class KnownText:
+    """A tarball text whose digests were computed as the body arrived (``body_scan``): the
+    ``data`` string set aside, itself (compared by identity), and what it decodes to."""
+
+    text: str
+    size: int
+    digests: integrity.Digests
+
+
+def load_publish_json(
+    body: bytes, scanned: ScannedText | None = None
+) -> tuple[dict[str, Any], KnownText | None]:
+    """The body as a JSON object; with ``scanned`` (``body_scan``'s result for this body), also
+    the tarball text it found, when that is an attachment's ``data``."""
+    if len(body) >= _BIG_DATA:
+        aside = _load_with_data_aside(body, scanned)
+        if aside is not None:
+            doc, text = aside
+            known = None
+            if scanned is not None:
+                known = KnownText(text, scanned.size, scanned.digests)
+            return doc, known
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise PublishBodyError("invalid_json", f"the body is not valid JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise PublishBodyError("not_an_object", "the body must be a JSON object")
-    return doc
+    return doc, None
 
 
-def _load_with_data_aside(body: bytes) -> dict[str, Any] | None:
+def _load_with_data_aside(
+    body: bytes, scanned: ScannedText | None = None
+) -> tuple[dict[str, Any], str] | None:
     """The body parsed with its tarball's base64 text (nearly all of a big body) set aside.
 
     orjson parses from a working copy of its input, so a whole 100 MB publish would be held three
@@ -134,18 +165,21 @@ def _load_with_data_aside(body: bytes) -> dict[str, Any] | None:
     string (a control character) and that decoding refuses: a 400 either way, without a second
     pass over the whole body here.
     """
-    start = end = 0
-    while (found := body.find(_DATA_KEY, end)) >= 0:
-        start = found + len(_DATA_KEY)
-        end = body.find(b'"', start)
-        if end < 0:
-            return None
-        if end - start >= _BIG_DATA:
-            break
+    if scanned is not None and _scanned_here(body, scanned):
+        start, end = scanned.start, scanned.end  # found, and checked base64, as it arrived
     else:
-        return None
-    if body.find(b"\\", start, end) >= 0:
-        return None  # an escape (some encoders write "/" as "\\/"): the text differs from its bytes
+        start = end = 0
+        while (found := body.find(_DATA_KEY, end)) >= 0:
+            start = found + len(_DATA_KEY)
+            end = body.find(b'"', start)
+            if end < 0:
+                return None
+            if end - start >= _BIG_DATA:
+                break
+        else:
+            return None
+        if body.find(b"\\", start, end) >= 0:
+            return None  # an escape (an encoder writing "/" as "\\/"): text and bytes differ
     head, tail = body[:start], body[end:]
     if _PLACEHOLDER_JSON in head or _PLACEHOLDER_JSON in tail:
         return None
@@ -167,21 +201,37 @@ def _load_with_data_aside(body: bytes) -> dict[str, Any] | None:
     if len(holders) != 1 or str(holders[0][0]).endswith(SIGSTORE_SUFFIX):
         return None
     holders[0][1]["data"] = text
-    return doc
+    return doc, text
+
+
+def _scanned_here(body: bytes, scanned: ScannedText) -> bool:
+    """The scan's text is where it says: after the key, ending at a quote (a cheap check of
+    what the scan found, not a second search)."""
+    start, end = scanned.start, scanned.end
+    return (
+        end - start >= _BIG_DATA
+        and end < len(body)
+        and body[start - len(_DATA_KEY) : start] == _DATA_KEY
+        and body[end] == ord('"')
+    )
 
 
 def parse_publish_body(
-    body: bytes | Mapping[str, Any], *, path_name: PackageName | None = None
+    body: bytes | Mapping[str, Any],
+    *,
+    path_name: PackageName | None = None,
+    known: KnownText | None = None,
 ) -> PublishBody:
     """Parse and check a publish body; raise ``PublishBodyError`` on the first problem.
 
     ``path_name`` is the package named by the request path; the body must name the same one.
+    ``known``: the tarball text already decoded and hashed as the body arrived.
     """
     doc = load_json_object(body) if isinstance(body, bytes | bytearray) else dict(body)
     name = _name(doc, path_name)
     version, manifest = _the_version(doc, name)
     dist_tags = _dist_tags(doc, version)
-    tarball, extras = _attachments(doc, name, version)
+    tarball, extras = _attachments(doc, name, version, known)
     dist = manifest.get("dist")
     if isinstance(dist, Mapping):
         _check_dist(dist, tarball)
@@ -263,7 +313,7 @@ def _dist_tags(doc: Mapping[str, Any], version: str) -> dict[str, str]:
 
 
 def _attachments(
-    doc: Mapping[str, Any], name: PackageName, version: str
+    doc: Mapping[str, Any], name: PackageName, version: str, known: KnownText | None = None
 ) -> tuple[Attachment, tuple[Attachment, ...]]:
     attachments = doc.get("_attachments")
     if not isinstance(attachments, Mapping) or not attachments:
@@ -273,7 +323,7 @@ def _attachments(
     for filename, entry in attachments.items():
         if not isinstance(entry, Mapping) or not isinstance(entry.get("data"), str):
             raise PublishBodyError("bad_attachment", f"attachment {filename!r} has no string data")
-        attachment = _decode(str(filename), entry)
+        attachment = _decode(str(filename), entry, known)
         if str(filename).endswith(SIGSTORE_SUFFIX):
             extras.append(attachment)
         elif tarball is None:
@@ -291,13 +341,26 @@ def _attachments(
     return tarball, tuple(extras)
 
 
-def _decode(filename: str, entry: Mapping[str, Any]) -> Attachment:
+def _decode(filename: str, entry: Mapping[str, Any], known: KnownText | None = None) -> Attachment:
     text = str(entry["data"])
     length = entry.get("length")
     declared = length if isinstance(length, int) and not isinstance(length, bool) else None
     content_type = str(entry.get("content_type") or "application/octet-stream")
     if filename.endswith(SIGSTORE_SUFFIX):
         return Attachment(filename, content_type, text, declared, len(text.encode("utf-8")))
+    if known is not None and entry["data"] is known.text:
+        size, digests = known.size, known.digests
+    else:
+        size, digests = _digests(filename, text)
+    if declared is not None and declared != size:
+        raise PublishBodyError(
+            "length_mismatch",
+            f"attachment {filename!r} declares {declared} bytes but holds {size}",
+        )
+    return Attachment(filename, content_type, text, declared, size, digests)
+
+
+def _digests(filename: str, text: str) -> tuple[int, integrity.Digests]:
     sizes: list[int] = []
     try:
         # a helper thread pays off for big tarballs only (and costs memory of its own)
@@ -307,13 +370,7 @@ def _decode(filename: str, entry: Mapping[str, Any]) -> Attachment:
         raise PublishBodyError(
             "bad_attachment", f"attachment {filename!r} is not valid base64"
         ) from None
-    size = sum(sizes)
-    if declared is not None and declared != size:
-        raise PublishBodyError(
-            "length_mismatch",
-            f"attachment {filename!r} declares {declared} bytes but holds {size}",
-        )
-    return Attachment(filename, content_type, text, declared, size, known)
+    return sum(sizes), known
 
 
 def _base64_pieces(text: str, sizes: list[int]) -> Iterator[bytes]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -12,8 +13,9 @@ from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
 from publish_guard.npm.publish_body import (
     PublishBodyError,
     is_publish_body,
-    load_json_object,
+    load_publish_json,
     parse_publish_body,
+    tarball_scan,
 )
 from publish_guard.passthrough import passthrough
 from publish_guard.publish.detect import Kind, classify, is_publish_attempt
@@ -37,9 +39,16 @@ async def registry(request: web.Request) -> web.StreamResponse:
         return await passthrough(request)
     noted = note(request, path_name)
     settings = request.app[SETTINGS]
-    body = await read_body(request, settings.max_publish_size, path_name, settings.read_timeout)
+    scan = tarball_scan()
     try:
-        doc = load_json_object(body)
+        body = await read_body(
+            request, settings.max_publish_size, path_name, settings.read_timeout, scan.feed
+        )
+        scanned = await asyncio.to_thread(scan.finish) if scan.found else None
+    finally:
+        scan.close()
+    try:
+        doc, known = load_publish_json(body, scanned)
     except PublishBodyError as exc:
         raise _invalid(path_name, exc) from None
     if kind is Kind.DOCUMENT_WRITE and not is_publish_attempt(doc):
@@ -47,7 +56,7 @@ async def registry(request: web.Request) -> web.StreamResponse:
         return await passthrough(request, body=body)  # deprecate, star, owner: untouched
     try:
         name = parse_name(path_name, strict=False)
-        parsed = parse_publish_body(doc, path_name=name)
+        parsed = parse_publish_body(doc, path_name=name, known=known)
     except InvalidPackageName as exc:
         raise GuardError("INVALID_PUBLISH", package=path_name, detail=str(exc)) from None
     except PublishBodyError as exc:
@@ -76,10 +85,15 @@ def _invalid(package: str, exc: PublishBodyError) -> GuardError:
 
 
 async def read_body(
-    request: web.Request, limit: int, package: str, idle_timeout: float = 60.0
+    request: web.Request,
+    limit: int,
+    package: str,
+    idle_timeout: float = 60.0,
+    each: Callable[[bytes], None] | None = None,
 ) -> bytes:
     """The whole body, refusing (413) past ``limit`` — before reading when the length is known —
-    and (408) when the client sends nothing for ``idle_timeout`` seconds."""
+    and (408) when the client sends nothing for ``idle_timeout`` seconds. ``each`` sees every
+    piece as it arrives."""
     declared = request.content_length
     if declared is not None and declared > limit:
         raise _too_large(package, declared, limit)
@@ -102,6 +116,8 @@ async def read_body(
         if size > limit:
             raise _too_large(package, size, limit, at_least=True)
         chunks.append(chunk)
+        if each is not None:
+            each(chunk)
     return b"".join(chunks)
 
 

@@ -1,0 +1,137 @@
+"""Finding a publish's tarball text while its body arrives, and hashing it on the way.
+
+A big publish body is nearly all one string: the tarball as base64, in ``_attachments[...].data``.
+``TarballScan`` is fed the body's pieces as they are read. It finds the text that
+``publish_body`` sets aside — the first ``"data":"`` string of at least ``min_size`` characters
+— decodes it as strictly as ``publish_body`` does, and hands the bytes to hashing threads. When
+the body is whole its digests are ready or nearly: hashing overlapped the reading instead of
+following it.
+
+Anything unexpected (an escape, a character that is not base64, padding before the end) ends
+the scan without a result: the body is then parsed and hashed after reading, as before. So a
+scan never changes what is accepted, only when the work is done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pybase64
+
+from publish_guard.npm.integrity import Digests, DigestThreads
+
+DATA_KEY = b'"data":"'
+_BATCH = 256 * 1024  # characters decoded at a time (a multiple of 4)
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedText:
+    """Where the tarball text sits in the body, and what it decodes to."""
+
+    start: int  # offset of its first character
+    end: int  # offset of its closing quote
+    size: int  # decoded bytes
+    digests: Digests
+
+
+class TarballScan:
+    """Feed it the body in order (``feed``), then ask for the result (``finish``, which may wait
+    for the hashing threads: call it off the event loop). ``close`` stops the threads of a scan
+    whose result is not wanted; it is safe to call at any time, and more than once."""
+
+    def __init__(self, min_size: int) -> None:
+        self._min = min_size
+        self._offset = 0  # bytes fed so far
+        self._carry = b""  # while searching: the last bytes fed, for a key split across pieces
+        self._start = -1  # offset of the current string's first character, or -1 (searching)
+        self._pending = bytearray()  # characters of the string not decoded yet
+        self._size = 0
+        self._hashing: DigestThreads | None = None
+        self._end = -1  # the big string's closing quote, once found
+        self._over = False  # found, or given up
+
+    def feed(self, chunk: bytes) -> None:
+        base, self._offset = self._offset, self._offset + len(chunk)
+        position = 0
+        while not self._over and position < len(chunk):
+            if self._start < 0:
+                position = self._search(chunk, position, base)
+            else:
+                position = self._text(chunk, position, base)
+
+    def _search(self, chunk: bytes, position: int, base: int) -> int:
+        window = self._carry + chunk[position:]
+        found = window.find(DATA_KEY)
+        if found < 0:
+            self._carry = window[-(len(DATA_KEY) - 1) :]
+            return len(chunk)
+        text_at = position - len(self._carry) + found + len(DATA_KEY)
+        self._carry = b""
+        self._start = base + text_at
+        self._pending.clear()
+        return text_at
+
+    def _text(self, chunk: bytes, position: int, base: int) -> int:
+        quote = chunk.find(b'"', position)
+        stop = len(chunk) if quote < 0 else quote
+        self._pending += memoryview(chunk)[position:stop]
+        if self._hashing is None and len(self._pending) >= self._min:
+            self._hashing = DigestThreads()
+        if self._hashing is not None:
+            self._decode(final=quote >= 0)
+        if quote < 0:
+            return len(chunk)
+        end = base + quote
+        if self._hashing is None:  # a short string: search on, from its closing quote
+            self._start = -1
+            self._pending.clear()
+            return quote
+        if not self._over:
+            self._end, self._over = end, True
+        return len(chunk)
+
+    def _decode(self, *, final: bool) -> None:
+        """Decode the pending characters: all of them when ``final``, else whole groups of 4
+        in batches, keeping the last group back (it may be the padded one)."""
+        pending = self._pending
+        usable = len(pending) if final else (len(pending) - 1) // 4 * 4
+        if not final and (usable < _BATCH or pending.find(b"=", 0, usable) >= 0):
+            if usable >= _BATCH:
+                self._give_up()  # padding before the end
+            return
+        try:
+            with memoryview(pending) as view, view[:usable] as batch:
+                decoded = pybase64.b64decode(batch, validate=True)
+        except ValueError:
+            self._give_up()  # not base64 (or padding pybase64 refuses: left to the slow path)
+            return
+        del pending[:usable]
+        self._size += len(decoded)
+        assert self._hashing is not None
+        self._hashing.update(decoded)
+
+    def _give_up(self) -> None:
+        self._over = True
+        self._end = -1
+        self.close()
+
+    @property
+    def found(self) -> bool:
+        """The whole tarball text went by, as plain base64 (``finish`` has a result)."""
+        return self._end >= 0 and self._hashing is not None
+
+    def finish(self) -> ScannedText | None:
+        """The tarball text found, decoded and hashed; ``None`` if there was none, or if it was
+        anything but plain base64."""
+        if self._end < 0 or self._hashing is None:
+            self.close()
+            return None
+        digests = self._hashing.result()
+        self._hashing = None
+        return ScannedText(self._start, self._end, self._size, digests)
+
+    def close(self) -> None:
+        hashing, self._hashing = self._hashing, None
+        if hashing is not None:
+            hashing.cancel()
+        self._pending.clear()

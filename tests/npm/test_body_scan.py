@@ -1,0 +1,123 @@
+"""The scan that finds and hashes a publish's tarball text while the body arrives: for any way
+the body is cut into pieces it finds what the parse after reading finds, or nothing."""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from publish_guard.npm import body_scan, integrity
+from publish_guard.npm.body_scan import DATA_KEY, ScannedText, TarballScan
+from publish_guard.npm.publish_body import build_publish_body
+
+MIN = 64  # characters: a "big" text, for these tests
+
+
+def _scan(body: bytes, cuts: list[int]) -> ScannedText | None:
+    scan = TarballScan(MIN)
+    last = 0
+    for cut in sorted({c % (len(body) + 1) for c in cuts}):
+        scan.feed(body[last:cut])
+        last = cut
+    scan.feed(body[last:])
+    try:
+        return scan.finish()
+    finally:
+        scan.close()
+
+
+def _found_after_reading(body: bytes) -> tuple[int, int] | None:
+    """What ``publish_body`` searches for when it parses the whole body."""
+    end = 0
+    while (found := body.find(DATA_KEY, end)) >= 0:
+        start = found + len(DATA_KEY)
+        end = body.find(b'"', start)
+        if end < 0:
+            return None
+        if end - start >= MIN:
+            return start, end
+    return None
+
+
+def _publish(tarball: bytes, readme: str = "") -> bytes:
+    manifest = {"name": "a", "version": "1.0.0", "readme": readme, "data": "short"}
+    return orjson.dumps(build_publish_body(manifest, tarball))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    tarball=st.binary(min_size=0, max_size=600),
+    cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=12),
+    decoy=st.sampled_from(["", "x" * 10, '"data":"', 'say "data":"hi"']),
+    batch=st.sampled_from([4, 8, 64, body_scan._BATCH]),
+)
+def test_any_cut_finds_what_the_parse_finds_with_the_digests_of_the_tarball(
+    tarball: bytes, cuts: list[int], decoy: str, batch: int
+) -> None:
+    body = _publish(tarball, decoy)
+    expected = _found_after_reading(body)
+    default, body_scan._BATCH = body_scan._BATCH, batch
+    try:
+        scanned = _scan(body, cuts)
+    finally:
+        body_scan._BATCH = default
+    if expected is None:
+        assert scanned is None
+        return
+    assert scanned is not None
+    assert (scanned.start, scanned.end) == expected
+    assert scanned.size == len(tarball)
+    assert scanned.digests == integrity.digests(tarball)
+
+
+def test_a_key_split_across_pieces_and_a_string_ending_where_the_key_begins() -> None:
+    text = base64.b64encode(os.urandom(300)).decode()
+    body = b'{"x":{"data":"short"data":"' + text.encode() + b'"}}'
+    expected = _found_after_reading(body)
+    assert expected is not None
+    for cut in range(len(body)):
+        scanned = _scan(body, [cut])
+        assert scanned is not None
+        assert (scanned.start, scanned.end) == expected
+        assert scanned.digests == integrity.digests(base64.b64decode(text))
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        b"QUJD\\/",  # an escape: the text is not its bytes
+        b"QUJD\n",
+        b"QU==QUJD",  # padding before the end
+        b"QUJD!",
+        "QUJDé".encode(),
+    ],
+)
+def test_anything_but_plain_base64_ends_the_scan_without_a_result(broken: bytes) -> None:
+    text = base64.b64encode(os.urandom(600_000))
+    text = text[:300_000] + broken + text[300_000:]
+    body = b'{"_attachments":{"a.tgz":{"data":"' + text + b'"}}}'
+    for cuts in ([], [10, 300_020], list(range(0, len(body), 4096))):
+        assert _scan(body, cuts) is None
+
+
+def test_a_body_that_ends_inside_the_text_has_no_result() -> None:
+    text = base64.b64encode(os.urandom(900))
+    assert _scan(b'{"_attachments":{"a.tgz":{"data":"' + text, [50, 500]) is None
+
+
+def test_closing_a_scan_at_any_point_stops_its_threads() -> None:
+    before = threading.active_count()
+    text = base64.b64encode(os.urandom(2_000_000))
+    body = b'{"_attachments":{"a.tgz":{"data":"' + text + b'"}}}'
+    for stop_at in (100, 1_000_000, len(body)):
+        scan = TarballScan(MIN)
+        scan.feed(body[:stop_at])
+        scan.close()
+        scan.close()
+        assert threading.active_count() == before
