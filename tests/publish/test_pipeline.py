@@ -305,7 +305,10 @@ async def test_preflight_check_route(rig: RigFactory) -> None:
 
 # -- big publishes: the tarball is found and hashed while the body arrives -------------------
 
-BIG_FILES = {"index.js": "module.exports = 1;\n", "blob.bin": os.urandom(1_500_000)}
+BIG_FILES: dict[str, str | bytes] = {
+    "index.js": "module.exports = 1;\n",
+    "blob.bin": os.urandom(1_500_000),
+}
 
 
 def _big_broken(kind: str) -> dict[str, Any]:
