@@ -45,8 +45,9 @@ def _found_after_reading(body: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _publish(tarball: bytes, readme: str = "") -> bytes:
-    manifest = {"name": "a", "version": "1.0.0", "readme": readme, "data": "short"}
+def _publish(tarball: bytes, decoy: str = "") -> bytes:
+    """A publish whose manifest has a ``data`` key too: its string comes first."""
+    manifest = {"name": "a", "version": "1.0.0", "data": decoy}
     return orjson.dumps(build_publish_body(manifest, tarball))
 
 
@@ -54,20 +55,36 @@ def _publish(tarball: bytes, readme: str = "") -> bytes:
 @given(
     tarball=st.binary(min_size=0, max_size=600),
     cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=12),
-    decoy=st.sampled_from(["", "x" * 10, '"data":"', 'say "data":"hi"']),
+    decoy=st.sampled_from(
+        [
+            "",
+            "x" * 10,
+            '"data":"',
+            "QUJDQUJDQUJDQUJDQUJD",
+            "not base64, and long!!!",
+            "Q\\/",
+            "y" * 70,
+        ]
+    ),
     batch=st.sampled_from([4, 8, 64, body_scan._BATCH]),
+    start=st.sampled_from([4, 16, body_scan._START]),
 )
 def test_any_cut_finds_what_the_parse_finds_with_the_digests_of_the_tarball(
-    tarball: bytes, cuts: list[int], decoy: str, batch: int
+    tarball: bytes, cuts: list[int], decoy: str, batch: int, start: int
 ) -> None:
     body = _publish(tarball, decoy)
     expected = _found_after_reading(body)
-    default, body_scan._BATCH = body_scan._BATCH, batch
+    defaults = body_scan._BATCH, body_scan._START
+    body_scan._BATCH, body_scan._START = batch, start
     try:
         scanned = _scan(body, cuts)
     finally:
-        body_scan._BATCH = default
+        body_scan._BATCH, body_scan._START = defaults
     if expected is None:
+        assert scanned is None
+        return
+    text = body[expected[0] : expected[1]]
+    if text != base64.b64encode(tarball):  # the first big string is the decoy: no base64
         assert scanned is None
         return
     assert scanned is not None

@@ -362,3 +362,22 @@ async def test_a_big_publish_lands_byte_for_byte(rig: RigFactory) -> None:
     again = await r.put("widget", other)
     assert again.status == 403  # the same version with other bytes: a collision
     assert r.puts("widget") == 1
+
+
+async def test_concurrent_big_publishes_look_again_when_another_one_ended_first(
+    rig: RigFactory,
+) -> None:
+    """Each big publish looks the package up while its body is read; under the lock a look-up
+    older than a publish that ended is not used: one PUT reaches the registry."""
+    r = await rig()
+    bodies = [
+        _body("racer", "1.0.0", files={**BIG_FILES, "index.js": f"module.exports = {i};\n"})
+        for i in range(5)
+    ]
+    responses = await asyncio.gather(*(r.put("racer", b) for b in bodies))
+    statuses = [response.status for response in responses]
+    assert statuses.count(403) == 4, statuses
+    assert len({200, 201} & set(statuses)) == 1
+    assert r.puts("racer") == 1
+    gets = r.registry.journal.find(method="GET", path_contains="racer")
+    assert len(gets) >= 5 + 1  # the early look-ups, and one more after the winner's publish

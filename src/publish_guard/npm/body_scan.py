@@ -22,6 +22,7 @@ from publish_guard.npm.integrity import Digests, DigestThreads
 
 DATA_KEY = b'"data":"'
 _BATCH = 256 * 1024  # characters decoded at a time (a multiple of 4)
+_START = 64 * 1024  # a string this long is hashed as it comes (dropped if it ends short)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,8 @@ class TarballScan:
         self._carry = b""  # while searching: the last bytes fed, for a key split across pieces
         self._start = -1  # offset of the current string's first character, or -1 (searching)
         self._pending = bytearray()  # characters of the string not decoded yet
+        self._chars = 0  # characters of the current string so far
+        self._bad = False  # the current string is not plain base64
         self._size = 0
         self._hashing: DigestThreads | None = None
         self._end = -1  # the big string's closing quote, once found
@@ -74,21 +77,31 @@ class TarballScan:
     def _text(self, chunk: bytes, position: int, base: int) -> int:
         quote = chunk.find(b'"', position)
         stop = len(chunk) if quote < 0 else quote
-        self._pending += memoryview(chunk)[position:stop]
-        if self._hashing is None and len(self._pending) >= self._min:
-            self._hashing = DigestThreads()
-        if self._hashing is not None:
-            self._decode(final=quote >= 0)
+        self._chars += stop - position
+        if not self._bad:
+            self._pending += memoryview(chunk)[position:stop]
+            if self._hashing is None and len(self._pending) >= min(_START, self._min):
+                self._hashing = DigestThreads()  # likely the tarball: hash it as it comes
+            if self._hashing is not None:
+                self._decode(final=quote >= 0)
         if quote < 0:
+            if self._bad and self._chars >= self._min:
+                self._give_up()
             return len(chunk)
-        end = base + quote
-        if self._hashing is None:  # a short string: search on, from its closing quote
-            self._start = -1
-            self._pending.clear()
+        if self._chars < self._min:  # a short string: search on, from its closing quote
+            self._drop_string()
             return quote
-        if not self._over:
-            self._end, self._over = end, True
+        if self._bad:
+            self._give_up()
+        else:
+            self._end, self._over = base + quote, True
         return len(chunk)
+
+    def _drop_string(self) -> None:
+        self._start = -1
+        self._chars = self._size = 0
+        self._bad = False
+        self.close()
 
     def _decode(self, *, final: bool) -> None:
         """Decode the pending characters: all of them when ``final``, else whole groups of 4
@@ -97,18 +110,24 @@ class TarballScan:
         usable = len(pending) if final else (len(pending) - 1) // 4 * 4
         if not final and (usable < _BATCH or pending.find(b"=", 0, usable) >= 0):
             if usable >= _BATCH:
-                self._give_up()  # padding before the end
+                self._spoilt()  # padding before the end
             return
         try:
             with memoryview(pending) as view, view[:usable] as batch:
                 decoded = pybase64.b64decode(batch, validate=True)
         except ValueError:
-            self._give_up()  # not base64 (or padding pybase64 refuses: left to the slow path)
+            self._spoilt()  # not base64 (or padding pybase64 refuses: left to the slow path)
             return
         del pending[:usable]
         self._size += len(decoded)
         assert self._hashing is not None
         self._hashing.update(decoded)
+
+    def _spoilt(self) -> None:
+        """This string is not plain base64: if it is the tarball's, the scan has no result; a
+        short one is passed over like any other."""
+        self._bad = True
+        self.close()
 
     def _give_up(self) -> None:
         self._over = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +14,7 @@ from publish_guard import __version__
 from publish_guard.explain import GuardError
 from publish_guard.npm.documents import ABBREVIATED_MEDIA_TYPE
 from publish_guard.npm.names import PackageName
+from publish_guard.publish.state import Held, Stamp
 from publish_guard.upstream import Upstream
 
 MAX_DOCUMENT_SIZE = 512 * 1024**2
@@ -79,3 +82,29 @@ async def fetch_document(
     if not isinstance(document, dict):
         return Lookup(None, None, full)
     return Lookup(200, document, full)
+
+
+class EarlyLookup:
+    """A publish's look-up, started as soon as its headers arrive, so that it runs while the
+    body is still being read. Under the package's lock it is used only if no publish of the
+    package ended after it began (``Held.unchanged_since``); otherwise it is dropped and the
+    caller looks again."""
+
+    def __init__(self, lookup: Coroutine[Any, Any, Lookup], stamp: Stamp) -> None:
+        self._stamp = stamp
+        self._task = asyncio.ensure_future(lookup)
+        self._task.add_done_callback(_consume)
+
+    async def take(self, held: Held) -> Lookup | None:
+        if not held.unchanged_since(self._stamp):
+            self.close()
+            return None
+        return await self._task
+
+    def close(self) -> None:
+        self._task.cancel()
+
+
+def _consume(task: asyncio.Future[Lookup]) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved, so that an unused failure is not reported as lost

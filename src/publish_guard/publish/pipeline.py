@@ -15,13 +15,13 @@ from publish_guard.explain.refusals import Refusal
 from publish_guard.explain.writes import explain_write, guard_url
 from publish_guard.flavors import Flavor
 from publish_guard.headers import request_headers, response_headers
-from publish_guard.npm.names import PackageName
+from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
 from publish_guard.npm.publish_body import PublishBody
 from publish_guard.publish.answers import Answer, relay, short_cause, success, upstream_facts
 from publish_guard.publish.devflow import DevPublisher
 from publish_guard.publish.devmode import DEV_PREFIX, dev_hint, dev_trigger
-from publish_guard.publish.lookup import Lookup, fetch_document, lookup_headers
-from publish_guard.publish.state import PackageLocks, SeenVersions
+from publish_guard.publish.lookup import EarlyLookup, Lookup, fetch_document, lookup_headers
+from publish_guard.publish.state import Held, PackageLocks, SeenVersions
 from publish_guard.publish.verdict import Outcome, Verdict, judge
 from publish_guard.status.board import IDENTICAL
 from publish_guard.status.metrics import Metrics
@@ -53,6 +53,7 @@ class PublishService:
         parsed: PublishBody,
         *,
         via_dev_prefix: bool = False,
+        early: EarlyLookup | None = None,
     ) -> web.StreamResponse:
         name = parsed.name
         asking = lookup_headers(request.headers)
@@ -66,8 +67,9 @@ class PublishService:
             if dev_answer is not None:
                 return dev_answer
         credential = request.headers.get("authorization", "")
-        async with self.locks.hold(name.full, str(self.upstream.base)):
-            verdict = await self._verdict(name, parsed, asking, credential)
+        async with self.locks.hold(name.full, str(self.upstream.base)) as held:
+            fresh = (early, held) if early is not None else None
+            verdict = await self._verdict(name, parsed, asking, credential, fresh)
             if verdict.taken:
                 return self._refuse_or_accept(request, verdict, parsed)
             headers = request_headers(
@@ -96,21 +98,43 @@ class PublishService:
 
     # -- deciding -------------------------------------------------------------------------
 
+    def look_up_early(self, request: web.Request, path_name: str) -> EarlyLookup | None:
+        """The look-up of the package a publish names in its path, started before its body is
+        read (``publish`` uses it if it is still fresh under the lock)."""
+        try:
+            name = parse_name(path_name, strict=False)
+        except InvalidPackageName:
+            return None
+        stamp = self.locks.stamp(name.full, str(self.upstream.base))
+        asking = lookup_headers(request.headers)
+        return EarlyLookup(fetch_document(self.upstream, name, asking, full=False), stamp)
+
     async def _verdict(
-        self, name: PackageName, parsed: PublishBody, asking: CIMultiDict[str], credential: str
+        self,
+        name: PackageName,
+        parsed: PublishBody,
+        asking: CIMultiDict[str],
+        credential: str,
+        early: tuple[EarlyLookup, Held] | None = None,
     ) -> Verdict:
         cached = self.seen.get(credential, name.full, parsed.version)
         if cached is not None:
             return cached.for_tarball(parsed.integrity, parsed.shasum)
         with self.metrics.publish_check_seconds.time():
-            verdict = await self._look_up(name, parsed, asking)
+            first = await early[0].take(early[1]) if early is not None else None
+            verdict = await self._look_up(name, parsed, asking, first)
         self.seen.remember(credential, name.full, verdict)
         return verdict
 
     async def _look_up(
-        self, name: PackageName, parsed: PublishBody, asking: CIMultiDict[str]
+        self,
+        name: PackageName,
+        parsed: PublishBody,
+        asking: CIMultiDict[str],
+        first: Lookup | None = None,
     ) -> Verdict:
-        first = await fetch_document(self.upstream, name, asking, full=False)
+        if first is None:
+            first = await fetch_document(self.upstream, name, asking, full=False)
         if first.document is None:
             # 404: a new package. Anything else (401, 403, 5xx, unreachable): the upstream is
             # the judge; the publish is forwarded and its answer explained.

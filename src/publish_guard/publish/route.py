@@ -20,7 +20,10 @@ from publish_guard.npm.publish_body import (
 from publish_guard.passthrough import passthrough
 from publish_guard.publish.detect import Kind, classify, is_publish_attempt
 from publish_guard.publish.devmode import hidden_from_publish_check
-from publish_guard.status.recorder import note
+from publish_guard.publish.lookup import EarlyLookup
+from publish_guard.status.recorder import PublishNote, note
+
+EARLY_FROM = 64 * 1024  # bytes of body: from here on the look-up runs while the body is read
 
 
 async def registry(request: web.Request) -> web.StreamResponse:
@@ -38,7 +41,26 @@ async def registry(request: web.Request) -> web.StreamResponse:
             return _dev_publish_check(hidden)
         return await passthrough(request)
     noted = note(request, path_name)
+    declared = request.content_length
+    early = None
+    if (declared is None or declared >= EARLY_FROM) and not request.get(VIA_DEV_PREFIX, False):
+        early = request.app[PUBLISHER].look_up_early(request, path_name)
+    try:
+        return await _publish_or_write(request, kind, path_name, noted, early)
+    finally:
+        if early is not None:
+            early.close()
+
+
+async def _publish_or_write(
+    request: web.Request,
+    kind: Kind,
+    path_name: str,
+    noted: PublishNote,
+    early: EarlyLookup | None,
+) -> web.StreamResponse:
     settings = request.app[SETTINGS]
+    target = request[TARGET]
     scan = tarball_scan()
     try:
         body = await read_body(
@@ -64,7 +86,12 @@ async def registry(request: web.Request) -> web.StreamResponse:
     assert is_publish_body(doc)
     noted.package, noted.version = parsed.name.full, parsed.version
     return await request.app[PUBLISHER].publish(
-        request, target.relative, body, parsed, via_dev_prefix=request.get(VIA_DEV_PREFIX, False)
+        request,
+        target.relative,
+        body,
+        parsed,
+        via_dev_prefix=request.get(VIA_DEV_PREFIX, False),
+        early=early,
     )
 
 
