@@ -23,6 +23,7 @@ from yarl import URL
 
 from publish_guard.config import Settings
 from publish_guard.explain import GuardError
+from publish_guard.npm.body_scan import Received
 
 CHUNK_SIZE = 256 * 1024
 # A body held in memory (a publish) is sent in slices of it from this size on: handed whole to
@@ -114,10 +115,14 @@ class Upstream:
         from_origin: bool = False,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         """Send one request; the answer's headers are read, its body is the caller's to stream."""
-        if isinstance(data, bytes | bytearray) and len(data) >= STREAM_BODY_FROM:
+        if isinstance(data, Received):
+            data = data.pieces[0] if len(data.pieces) == 1 else data
+        if isinstance(data, bytes | bytearray | Received) and len(data) >= STREAM_BODY_FROM:
             headers = CIMultiDict(headers)
             headers["Content-Length"] = str(len(data))
-            data = _slices(data)
+            data = _pieces(data) if isinstance(data, Received) else _slices(data)
+        elif isinstance(data, Received):
+            data = data.joined()
         try:
             async with self.session.request(
                 method,
@@ -233,6 +238,12 @@ async def _slices(data: bytes | bytearray) -> AsyncIterator[memoryview]:
     view = memoryview(data)
     for start in range(0, len(view), CHUNK_SIZE):
         yield view[start : start + CHUNK_SIZE]
+
+
+async def _pieces(body: Received) -> AsyncIterator[bytes]:
+    """A body read in pieces, sent as it was read, each piece once the previous one drained."""
+    for piece in body.pieces:
+        yield piece
 
 
 def _is_reset(exc: BaseException) -> bool:

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from publish_guard.npm import body_scan, integrity
-from publish_guard.npm.body_scan import DATA_KEY, ScannedText, TarballScan
+from publish_guard.npm import body_scan, integrity, publish_body
+from publish_guard.npm.body_scan import DATA_KEY, Received, ScannedText, TarballScan
 from publish_guard.npm.publish_body import build_publish_body
 
 MIN = 64  # characters: a "big" text, for these tests
@@ -138,3 +138,42 @@ def test_closing_a_scan_at_any_point_stops_its_threads() -> None:
         scan.close()
         scan.close()
         assert threading.active_count() == before
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pieces=st.lists(st.binary(max_size=20), max_size=8),
+    start=st.integers(min_value=0, max_value=200),
+    length=st.integers(min_value=0, max_value=200),
+)
+def test_a_received_body_slices_as_its_joined_bytes(
+    pieces: list[bytes], start: int, length: int
+) -> None:
+    received = Received(list(pieces))
+    whole = b"".join(pieces)
+    assert len(received) == len(whole)
+    assert received.slice(start, start + length) == whole[start : start + length]
+    assert received.joined() == whole
+    assert received.slice(start, start + length) == whole[start : start + length]
+
+
+def test_a_scanned_body_is_parsed_without_copying_its_tarball_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(publish_body, "_BIG_DATA", MIN)
+    tarball = os.urandom(3000)
+    doc = build_publish_body({"name": "a", "version": "1.0.0"}, tarball)
+    body = orjson.dumps(doc)
+    pieces = [body[i : i + 500] for i in range(0, len(body), 500)]
+    scan = publish_body.tarball_scan()
+    for piece in pieces:
+        scan.feed(piece)
+    loaded, known = publish_body.load_publish_json(Received(pieces), scan.finish())
+    assert known is not None
+    assert loaded["_attachments"]["a-1.0.0.tgz"]["data"] is known.marker
+    parsed = publish_body.parse_publish_body(loaded, known=known)
+    assert parsed.tarball.data == tarball
+    assert parsed.integrity == doc["versions"]["1.0.0"]["dist"]["integrity"]
+    assert parsed.document() == doc
+    with pytest.raises(ValueError, match="base64"):
+        base64.b64decode(known.marker, validate=True)

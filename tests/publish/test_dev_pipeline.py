@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import os
+import tarfile
 from typing import Any
+
+import orjson
 
 from publish_guard.registry import make_publish_body
 from tests.publish.conftest import RigFactory
@@ -68,3 +73,22 @@ async def test_dev_prefix_reads_pass_through(rig: RigFactory) -> None:
     response = await r.guard.get("/-/dev/widget", headers=r.headers())
     assert response.status == 200
     assert "1.0.0" in (await response.json())["versions"]
+
+
+async def test_a_big_dev_publish_is_rewritten_from_the_text_kept_aside(rig: RigFactory) -> None:
+    """A tarball over 1 MiB is hashed as it arrives and its text stays in the received body;
+    dev mode still rewrites the whole tarball."""
+    blob = os.urandom(1_500_000)
+    r = await rig("--dev-mode", "always", "--dev-tag", "ci")
+    files: dict[str, str | bytes] = {"index.js": "// 1\n", "blob.bin": blob}
+    answer = await r.put("widget", make_publish_body("widget", "1.0.0", files=files, tag="ci"))
+    assert answer.status in (200, 201), await answer.text()
+    assert (await answer.json())["version"] == "1.0.0-dev.0"
+    stored = await r.guard.get("/widget/-/widget-1.0.0-dev.0.tgz", headers=r.headers())
+    with tarfile.open(fileobj=io.BytesIO(await stored.read()), mode="r:gz") as tar:
+        manifest = tar.extractfile("package/package.json")
+        blob_file = tar.extractfile("package/blob.bin")
+        assert manifest is not None
+        assert blob_file is not None
+        assert orjson.loads(manifest.read())["version"] == "1.0.0-dev.0"
+        assert blob_file.read() == blob

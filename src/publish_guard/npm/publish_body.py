@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ import pybase64
 
 from publish_guard.npm import integrity
 from publish_guard.npm.body_scan import DATA_KEY as _DATA_KEY
-from publish_guard.npm.body_scan import ScannedText, TarballScan
+from publish_guard.npm.body_scan import Received, ScannedText, TarballScan
 from publish_guard.npm.documents import is_valid_version, version_identity
 from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
 
@@ -59,13 +59,19 @@ class Attachment:
     declared_length: int | None
     size: int  # of the decoded bytes
     digests: integrity.Digests | None = None  # of a tarball, computed while parsing
+    # set when ``text`` is only a marker (``KnownText``): makes the text as sent
+    source: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def sent_text(self) -> str:
+        return self.source() if self.source is not None else self.text
 
     @property
     def data(self) -> bytes:
         """The decoded bytes (a .sigstore attachment: its JSON text, UTF-8)."""
         if self.filename.endswith(SIGSTORE_SUFFIX):
             return self.text.encode("utf-8")
-        return strict_b64decode(self.text)
+        return strict_b64decode(self.sent_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +84,7 @@ class PublishBody:
     tarball: Attachment
     extra_attachments: tuple[Attachment, ...] = ()
     access: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)  # tarball text: document()
 
     @property
     def integrity(self) -> str:
@@ -89,6 +95,18 @@ class PublishBody:
     def shasum(self) -> str:
         known = self.tarball.digests
         return known.shasum if known is not None else integrity.sha1_hex(self.tarball.data)
+
+    def document(self) -> dict[str, Any]:
+        """The body as sent, as a document (``raw`` may hold a marker for the tarball's text;
+        this holds the text)."""
+        if self.tarball.source is None:
+            return self.raw
+        attachments = dict(self.raw["_attachments"])
+        attachments[self.tarball.filename] = {
+            **attachments[self.tarball.filename],
+            "data": self.tarball.sent_text,
+        }
+        return {**self.raw, "_attachments": attachments}
 
 
 def is_publish_body(doc: object, *, path_has_rev: bool = False) -> bool:
@@ -118,29 +136,33 @@ def load_json_object(body: bytes) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class KnownText:
-    """A tarball text whose digests were computed as the body arrived (``body_scan``): the
-    ``data`` string set aside, itself (compared by identity), and what it decodes to."""
+    """A tarball text found, decoded and hashed as the body arrived (``body_scan``). The
+    document's ``data`` holds ``marker`` in its place (compared by identity; not base64, so it
+    can never pass for a tarball); ``text`` makes the real text, when it is needed."""
 
-    text: str
+    marker: str
     size: int
     digests: integrity.Digests
+    text: Callable[[], str]
 
 
 def load_publish_json(
-    body: bytes, scanned: ScannedText | None = None
+    body: bytes | Received, scanned: ScannedText | None = None
 ) -> tuple[dict[str, Any], KnownText | None]:
     """The body as a JSON object; with ``scanned`` (``body_scan``'s result for this body), also
-    the tarball text it found, when that is an attachment's ``data``."""
-    if len(body) >= _BIG_DATA:
-        aside = _load_with_data_aside(body, scanned)
+    the tarball text it found, when that is an attachment's ``data``: then only the body's head
+    and tail are parsed, and the text itself is not copied out of the body."""
+    if scanned is not None:
+        loaded = _load_scanned(body, scanned)
+        if loaded is not None:
+            return loaded
+    whole = body.joined() if isinstance(body, Received) else body
+    if len(whole) >= _BIG_DATA:
+        aside = _load_with_data_aside(whole)
         if aside is not None:
-            doc, text = aside
-            known = None
-            if scanned is not None:
-                known = KnownText(text, scanned.size, scanned.digests)
-            return doc, known
+            return aside, None
     try:
-        doc = orjson.loads(body)
+        doc = orjson.loads(whole)
     except orjson.JSONDecodeError as exc:
         raise PublishBodyError("invalid_json", f"the body is not valid JSON: {exc}") from None
     if not isinstance(doc, dict):
@@ -148,9 +170,28 @@ def load_publish_json(
     return doc, None
 
 
-def _load_with_data_aside(
-    body: bytes, scanned: ScannedText | None = None
-) -> tuple[dict[str, Any], str] | None:
+def _load_scanned(
+    body: bytes | Received, scanned: ScannedText
+) -> tuple[dict[str, Any], KnownText] | None:
+    start, end = scanned.start, scanned.end
+    part = body.slice if isinstance(body, Received) else (lambda a, b: body[a:b])
+    if not (
+        end - start >= _BIG_DATA
+        and end < len(body)
+        and part(start - len(_DATA_KEY), start) == _DATA_KEY
+        and part(end, end + 1) == b'"'
+    ):
+        return None  # not where the scan says: parsed the usual way
+    marker = f"{_PLACEHOLDER}: {scanned.size} bytes, hashed as they arrived"
+    doc = _parse_around(part(0, start), part(end, len(body)), marker)
+    if doc is None:
+        return None
+    return doc, KnownText(
+        marker, scanned.size, scanned.digests, lambda: str(part(start, end), "ascii")
+    )
+
+
+def _load_with_data_aside(body: bytes) -> dict[str, Any] | None:
     """The body parsed with its tarball's base64 text (nearly all of a big body) set aside.
 
     orjson parses from a working copy of its input, so a whole 100 MB publish would be held three
@@ -165,28 +206,33 @@ def _load_with_data_aside(
     string (a control character) and that decoding refuses: a 400 either way, without a second
     pass over the whole body here.
     """
-    if scanned is not None and _scanned_here(body, scanned):
-        start, end = scanned.start, scanned.end  # found, and checked base64, as it arrived
-    else:
-        start = end = 0
-        while (found := body.find(_DATA_KEY, end)) >= 0:
-            start = found + len(_DATA_KEY)
-            end = body.find(b'"', start)
-            if end < 0:
-                return None
-            if end - start >= _BIG_DATA:
-                break
-        else:
+    start = end = 0
+    while (found := body.find(_DATA_KEY, end)) >= 0:
+        start = found + len(_DATA_KEY)
+        end = body.find(b'"', start)
+        if end < 0:
             return None
-        if body.find(b"\\", start, end) >= 0:
-            return None  # an escape (an encoder writing "/" as "\\/"): text and bytes differ
-    head, tail = body[:start], body[end:]
+        if end - start >= _BIG_DATA:
+            break
+    else:
+        return None
+    if body.find(b"\\", start, end) >= 0:
+        return None  # an escape (an encoder writing "/" as "\\/"): text and bytes differ
+    try:
+        text = str(memoryview(body)[start:end], "ascii")
+    except UnicodeDecodeError:
+        return None
+    return _parse_around(body[:start], body[end:], text)
+
+
+def _parse_around(head: bytes, tail: bytes, text: str) -> dict[str, Any] | None:
+    """The document ``head + <a string> + tail``, with ``text`` as that string, when the string
+    is the ``data`` of the one tarball attachment; else ``None``."""
     if _PLACEHOLDER_JSON in head or _PLACEHOLDER_JSON in tail:
         return None
     try:
         doc: object = orjson.loads(b"".join((head, _PLACEHOLDER_JSON, tail)))
-        text = str(memoryview(body)[start:end], "ascii")
-    except (orjson.JSONDecodeError, UnicodeDecodeError):
+    except orjson.JSONDecodeError:
         return None  # parsed whole, for orjson's own message
     if not isinstance(doc, dict):
         return None
@@ -201,19 +247,7 @@ def _load_with_data_aside(
     if len(holders) != 1 or str(holders[0][0]).endswith(SIGSTORE_SUFFIX):
         return None
     holders[0][1]["data"] = text
-    return doc, text
-
-
-def _scanned_here(body: bytes, scanned: ScannedText) -> bool:
-    """The scan's text is where it says: after the key, ending at a quote (a cheap check of
-    what the scan found, not a second search)."""
-    start, end = scanned.start, scanned.end
-    return (
-        end - start >= _BIG_DATA
-        and end < len(body)
-        and body[start - len(_DATA_KEY) : start] == _DATA_KEY
-        and body[end] == ord('"')
-    )
+    return doc
 
 
 def parse_publish_body(
@@ -348,8 +382,9 @@ def _decode(filename: str, entry: Mapping[str, Any], known: KnownText | None = N
     content_type = str(entry.get("content_type") or "application/octet-stream")
     if filename.endswith(SIGSTORE_SUFFIX):
         return Attachment(filename, content_type, text, declared, len(text.encode("utf-8")))
-    if known is not None and entry["data"] is known.text:
-        size, digests = known.size, known.digests
+    source = None
+    if known is not None and entry["data"] is known.marker:
+        size, digests, source = known.size, known.digests, known.text
     else:
         size, digests = _digests(filename, text)
     if declared is not None and declared != size:
@@ -357,7 +392,7 @@ def _decode(filename: str, entry: Mapping[str, Any], known: KnownText | None = N
             "length_mismatch",
             f"attachment {filename!r} declares {declared} bytes but holds {size}",
         )
-    return Attachment(filename, content_type, text, declared, size, digests)
+    return Attachment(filename, content_type, text, declared, size, digests, source)
 
 
 def _digests(filename: str, text: str) -> tuple[int, integrity.Digests]:

@@ -104,7 +104,7 @@ class DevPublisher:
         service = self.service
         try:
             new_doc, facts = rewrite_publish_body(
-                parsed.raw,
+                parsed.document(),
                 new_version,
                 registry_tarball_base=None,
                 dev_tag=service.settings.dev_dist_tag,

@@ -15,6 +15,7 @@ from publish_guard.explain.refusals import Refusal
 from publish_guard.explain.writes import explain_write, guard_url
 from publish_guard.flavors import Flavor
 from publish_guard.headers import request_headers, response_headers
+from publish_guard.npm.body_scan import Received
 from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
 from publish_guard.npm.publish_body import PublishBody
 from publish_guard.publish.answers import Answer, relay, short_cause, success, upstream_facts
@@ -49,7 +50,7 @@ class PublishService:
         self,
         request: web.Request,
         relative_target: str,
-        body: bytes,
+        body: bytes | Received,
         parsed: PublishBody,
         *,
         via_dev_prefix: bool = False,
@@ -187,7 +188,11 @@ class PublishService:
     # -- forwarding and verifying ---------------------------------------------------------
 
     async def forward(
-        self, method: str, relative_target: str, headers: CIMultiDict[str], body: bytes
+        self,
+        method: str,
+        relative_target: str,
+        headers: CIMultiDict[str],
+        body: bytes | Received,
     ) -> Answer:
         async with self.upstream.request(
             method,

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from publish_guard.explain import GuardError
 from publish_guard.keys import PUBLISHER, SETTINGS, TARGET, VIA_DEV_PREFIX
+from publish_guard.npm.body_scan import Received
 from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
 from publish_guard.npm.publish_body import (
     PublishBodyError,
@@ -24,6 +25,7 @@ from publish_guard.publish.lookup import EarlyLookup
 from publish_guard.status.recorder import PublishNote, note
 
 EARLY_FROM = 64 * 1024  # bytes of body: from here on the look-up runs while the body is read
+_RENEW = 0.5  # seconds: how late a stalled body may be noticed past --read-timeout
 
 
 async def registry(request: web.Request) -> web.StreamResponse:
@@ -75,7 +77,7 @@ async def _publish_or_write(
         raise _invalid(path_name, exc) from None
     if kind is Kind.DOCUMENT_WRITE and not is_publish_attempt(doc):
         noted.write = True
-        return await passthrough(request, body=body)  # deprecate, star, owner: untouched
+        return await passthrough(request, body=body.joined())  # deprecate, star, owner
     try:
         name = parse_name(path_name, strict=False)
         parsed = parse_publish_body(doc, path_name=name, known=known)
@@ -117,35 +119,38 @@ async def read_body(
     package: str,
     idle_timeout: float = 60.0,
     each: Callable[[bytes], None] | None = None,
-) -> bytes:
-    """The whole body, refusing (413) past ``limit`` — before reading when the length is known —
-    and (408) when the client sends nothing for ``idle_timeout`` seconds. ``each`` sees every
-    piece as it arrives."""
+) -> Received:
+    """The whole body, in the pieces it came in, refusing (413) past ``limit`` — before reading
+    when the length is known — and (408) when the client sends nothing for ``idle_timeout``
+    seconds. ``each`` sees every piece as it arrives."""
     declared = request.content_length
     if declared is not None and declared > limit:
         raise _too_large(package, declared, limit)
-    chunks: list[bytes] = []
+    loop = asyncio.get_running_loop()
+    pieces: list[bytes] = []
     size = 0
-    while True:
-        try:
-            async with asyncio.timeout(idle_timeout):
-                chunk = await request.content.readany()
-        except TimeoutError:
-            raise GuardError(
-                "CLIENT_TOO_SLOW",
-                method=request.method,
-                target=request.path[:200],
-                seconds=f"{idle_timeout:g}",
-            ) from None
-        if not chunk:
-            break
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(package, size, limit, at_least=True)
-        chunks.append(chunk)
-        if each is not None:
-            each(chunk)
-    return b"".join(chunks)
+    try:
+        # one deadline, moved on at most every _RENEW seconds: not a timer per piece
+        async with asyncio.timeout(idle_timeout + _RENEW) as deadline:
+            renewed = loop.time()
+            while chunk := await request.content.readany():
+                if (now := loop.time()) - renewed > _RENEW:
+                    deadline.reschedule(now + idle_timeout + _RENEW)
+                    renewed = now
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(package, size, limit, at_least=True)
+                pieces.append(chunk)
+                if each is not None:
+                    each(chunk)
+    except TimeoutError:
+        raise GuardError(
+            "CLIENT_TOO_SLOW",
+            method=request.method,
+            target=request.path[:200],
+            seconds=f"{idle_timeout:g}",
+        ) from None
+    return Received(pieces)
 
 
 def _too_large(package: str, size: int, limit: int, *, at_least: bool = False) -> GuardError:
