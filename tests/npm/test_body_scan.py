@@ -51,7 +51,7 @@ def _publish(tarball: bytes, decoy: str = "") -> bytes:
     return orjson.dumps(build_publish_body(manifest, tarball))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
     tarball=st.binary(min_size=0, max_size=600),
     cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=12),
@@ -68,18 +68,19 @@ def _publish(tarball: bytes, decoy: str = "") -> bytes:
     ),
     batch=st.sampled_from([4, 8, 64, body_scan._BATCH]),
     start=st.sampled_from([4, 16, body_scan._START]),
+    direct=st.sampled_from([1, 5, 40, body_scan._DIRECT]),
 )
 def test_any_cut_finds_what_the_parse_finds_with_the_digests_of_the_tarball(
-    tarball: bytes, cuts: list[int], decoy: str, batch: int, start: int
+    tarball: bytes, cuts: list[int], decoy: str, batch: int, start: int, direct: int
 ) -> None:
     body = _publish(tarball, decoy)
     expected = _found_after_reading(body)
-    defaults = body_scan._BATCH, body_scan._START
-    body_scan._BATCH, body_scan._START = batch, start
+    defaults = body_scan._BATCH, body_scan._START, body_scan._DIRECT
+    body_scan._BATCH, body_scan._START, body_scan._DIRECT = batch, start, direct
     try:
         scanned = _scan(body, cuts)
     finally:
-        body_scan._BATCH, body_scan._START = defaults
+        body_scan._BATCH, body_scan._START, body_scan._DIRECT = defaults
     if expected is None:
         assert scanned is None
         return
@@ -177,3 +178,21 @@ def test_a_scanned_body_is_parsed_without_copying_its_tarball_text(
     assert parsed.document() == doc
     with pytest.raises(ValueError, match="base64"):
         base64.b64decode(known.marker, validate=True)
+
+
+@pytest.mark.parametrize("size", [3000, 3001, 3002])  # no padding, "==", "="
+@pytest.mark.parametrize("direct", [1, 64, body_scan._DIRECT])
+def test_a_piece_ending_next_to_the_closing_quote_keeps_the_last_group_back(
+    size: int, direct: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(body_scan, "_DIRECT", direct)
+    monkeypatch.setattr(body_scan, "_BATCH", 4)
+    tarball = os.urandom(size)
+    body = _publish(tarball)
+    expected = _found_after_reading(body)
+    assert expected is not None
+    for back in range(9):
+        for cuts in ([expected[1] - back], [expected[0] + 100, expected[1] - back]):
+            scanned = _scan(body, cuts)
+            assert scanned is not None, (back, cuts)
+            assert scanned.digests == integrity.digests(tarball)

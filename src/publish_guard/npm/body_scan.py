@@ -23,6 +23,7 @@ from publish_guard.npm.integrity import Digests, DigestThreads
 DATA_KEY = b'"data":"'
 _BATCH = 256 * 1024  # characters decoded at a time (a multiple of 4)
 _START = 64 * 1024  # a string this long is hashed as it comes (dropped if it ends short)
+_DIRECT = 16 * 1024  # characters in one piece: from here on decoded straight from the piece
 
 
 class Received:
@@ -117,11 +118,7 @@ class TarballScan:
         stop = len(chunk) if quote < 0 else quote
         self._chars += stop - position
         if not self._bad:
-            self._pending += memoryview(chunk)[position:stop]
-            if self._hashing is None and len(self._pending) >= min(_START, self._min):
-                self._hashing = DigestThreads()  # likely the tarball: hash it as it comes
-            if self._hashing is not None:
-                self._decode(final=quote >= 0)
+            self._take(chunk, position, stop, final=quote >= 0)
         if quote < 0:
             if self._bad and self._chars >= self._min:
                 self._give_up()
@@ -141,25 +138,76 @@ class TarballScan:
         self._bad = False
         self.close()
 
-    def _decode(self, *, final: bool) -> None:
+    def _take(self, chunk: bytes, start: int, stop: int, *, final: bool) -> None:
+        """The string's characters ``chunk[start:stop]``, the last of them when ``final``. A big
+        piece is decoded straight from the chunk; small ones gather in ``_pending`` first."""
+        pending = self._pending
+        if self._hashing is None:
+            pending += memoryview(chunk)[start:stop]
+            if len(pending) < min(_START, self._min):
+                return
+            self._hashing = DigestThreads()  # likely the tarball: hash it as it comes
+            self._decode_pending(final=final)
+            return
+        if stop - start < _DIRECT or len(pending) > 4:
+            pending += memoryview(chunk)[start:stop]
+            self._decode_pending(final=final)
+            return
+        with memoryview(chunk) as view:
+            if pending:  # complete its group from the chunk
+                fill = (-len(pending)) % 4
+                pending += view[start : start + fill]
+                start += fill
+                if start == stop:  # nothing follows in this piece: it may be the last group
+                    if final:
+                        self._decode_pending(final=True)
+                    return
+                if not self._decode_pending(final=False, at_least=0):
+                    return
+            usable = stop - start if final else (stop - start - 1) // 4 * 4
+            if not final and chunk.find(b"=", start, start + usable) >= 0:
+                self._spoilt()  # padding before the end
+                return
+            decoded = self._decode(view[start : start + usable])
+            if decoded:
+                pending += view[start + usable : stop]
+        if not decoded:
+            self._spoilt()
+
+    def _decode_pending(self, *, final: bool, at_least: int | None = None) -> bool:
         """Decode the pending characters: all of them when ``final``, else whole groups of 4
-        in batches, keeping the last group back (it may be the padded one)."""
+        once there are ``at_least``, keeping the last group back (it may be the padded one).
+        False when the string turned out not to be plain base64."""
+        if at_least is None:
+            at_least = _BATCH
         pending = self._pending
         usable = len(pending) if final else (len(pending) - 1) // 4 * 4
-        if not final and (usable < _BATCH or pending.find(b"=", 0, usable) >= 0):
-            if usable >= _BATCH:
+        if not final and len(pending) % 4 == 0 and at_least == 0:
+            usable = len(pending)  # completed from a chunk that goes on: none of it is last
+        if not final and (usable < max(at_least, 1) or pending.find(b"=", 0, usable) >= 0):
+            if usable >= max(at_least, 1):
                 self._spoilt()  # padding before the end
-            return
-        try:
-            with memoryview(pending) as view, view[:usable] as batch:
-                decoded = pybase64.b64decode(batch, validate=True)
-        except ValueError:
-            self._spoilt()  # not base64 (or padding pybase64 refuses: left to the slow path)
-            return
+                return False
+            return True
+        with memoryview(pending) as view, view[:usable] as batch:
+            decoded = self._decode(batch)
+        if not decoded:
+            self._spoilt()
+            return False
         del pending[:usable]
+        return True
+
+    def _decode(self, text: memoryview) -> bool:
+        """Decode and hash; False if ``text`` is not base64 (or has padding pybase64 refuses:
+        left to the slow path)."""
+        try:
+            decoded = pybase64.b64decode(text, validate=True)
+        except ValueError:
+            return False
         self._size += len(decoded)
         assert self._hashing is not None
         self._hashing.update(decoded)
+        return True
 
     def _spoilt(self) -> None:
         """This string is not plain base64: if it is the tarball's, the scan has no result; a
