@@ -34,7 +34,7 @@ class Settings:
     rounds: int = 7  # wrk scenarios
     seconds: float = 5.0  # per wrk run
     install_rounds: int = 5
-    publish_rounds: int = 3
+    publish_rounds: int = 5
     publish_sizes_mb: tuple[int, ...] = (1, 20, 100)
     tree_size: int = 320
     collision_rounds: int = 15
