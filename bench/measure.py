@@ -142,8 +142,9 @@ def rss_bytes(pid: int) -> int:
 class PeakRss:
     """The peak resident size of ``pid`` over a ``with`` block, as growth over its start.
 
-    Two measures, the larger one counts: the kernel's high-water mark (``VmHWM``, reset at the
-    start through ``/proc/PID/clear_refs``) and ``VmRSS`` sampled every 2 ms.
+    The kernel's high-water mark (``VmHWM``, reset at the start through
+    ``/proc/PID/clear_refs``); where that cannot be reset, ``VmRSS`` sampled every 2 ms, by a
+    thread whose reads would otherwise cost the measured side CPU that the other side has.
     """
 
     def __init__(self, pid: int) -> None:
@@ -162,8 +163,9 @@ class PeakRss:
             self._hwm_reset = False
         self.before = rss_bytes(self.pid)
         self.peak = self.before
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
+        if not self._hwm_reset:  # else the kernel's mark is exact, and sampling costs CPU
+            self._thread = threading.Thread(target=self._sample, daemon=True)
+            self._thread.start()
         return self
 
     def _sample(self) -> None:

@@ -161,8 +161,8 @@ def write(results: dict[str, Any], report: Path, results_path: Path) -> None:
         f"publish of each size per side; {settings['publish_rounds']} rounds for 100 MB, more "
         "for smaller ones (60 ÷ MB, at most 15), a new package name each time. The "
         "guard's memory is the growth of its resident size during the request (the kernel's "
-        "high-water mark, reset through `/proc/PID/clear_refs` before, and `VmRSS` sampled "
-        "every 2 ms), the worst of the rounds.",
+        "high-water mark, reset through `/proc/PID/clear_refs` before; nothing samples it "
+        "meanwhile, which would take CPU from the guard's side only), the worst of the rounds.",
         "- **Scenario 5**: a publish of an existing version with other content (a 403), with a "
         "new credential each time (the guard remembers a taken version per credential), against "
         "a `GET` of the same document straight from the upstream, "
