@@ -115,14 +115,12 @@ class Upstream:
         from_origin: bool = False,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         """Send one request; the answer's headers are read, its body is the caller's to stream."""
-        if isinstance(data, Received):
-            data = data.pieces[0] if len(data.pieces) == 1 else data
+        if isinstance(data, Received) and (len(data) < STREAM_BODY_FROM or len(data.pieces) == 1):
+            data = data.joined()  # one piece is not copied
         if isinstance(data, bytes | bytearray | Received) and len(data) >= STREAM_BODY_FROM:
             headers = CIMultiDict(headers)
             headers["Content-Length"] = str(len(data))
             data = _pieces(data) if isinstance(data, Received) else _slices(data)
-        elif isinstance(data, Received):
-            data = data.joined()
         try:
             async with self.session.request(
                 method,

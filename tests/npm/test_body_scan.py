@@ -196,3 +196,18 @@ def test_a_piece_ending_next_to_the_closing_quote_keeps_the_last_group_back(
             scanned = _scan(body, cuts)
             assert scanned is not None, (back, cuts)
             assert scanned.digests == integrity.digests(tarball)
+
+
+@pytest.mark.parametrize("direct", [1, 64])
+def test_padding_inside_the_text_is_found_whatever_piece_it_falls_in(
+    direct: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(body_scan, "_DIRECT", direct)
+    monkeypatch.setattr(body_scan, "_BATCH", 4)
+    text = base64.b64encode(os.urandom(3000))
+    padded = text[:2000] + b"QQ==" + text[2004:]
+    body = b'{"_attachments":{"a.tgz":{"data":"' + padded + b'"}}}'
+    at = body.index(b"QQ==")
+    for cut in range(at - 6, at + 7):
+        assert _scan(body, [at - 1000, cut]) is None, cut
+        assert _scan(body, [cut]) is None, cut

@@ -160,9 +160,12 @@ class TarballScan:
                 start += fill
                 if start == stop:  # nothing follows in this piece: it may be the last group
                     if final:
-                        self._decode_pending(final=True)
+                        self._flush()
                     return
-                if not self._decode_pending(final=False, at_least=0):
+                if pending.find(b"=") >= 0:
+                    self._spoilt()  # padding before the end
+                    return
+                if not self._flush():
                     return
             usable = stop - start if final else (stop - start - 1) // 4 * 4
             if not final and chunk.find(b"=", start, start + usable) >= 0:
@@ -174,27 +177,36 @@ class TarballScan:
         if not decoded:
             self._spoilt()
 
-    def _decode_pending(self, *, final: bool, at_least: int | None = None) -> bool:
+    def _decode_pending(self, *, final: bool) -> None:
         """Decode the pending characters: all of them when ``final``, else whole groups of 4
-        once there are ``at_least``, keeping the last group back (it may be the padded one).
-        False when the string turned out not to be plain base64."""
-        if at_least is None:
-            at_least = _BATCH
+        once there are ``_BATCH`` of them, keeping the last group back (it may be the padded
+        one)."""
+        if final:
+            self._flush()
+            return
         pending = self._pending
-        usable = len(pending) if final else (len(pending) - 1) // 4 * 4
-        if not final and len(pending) % 4 == 0 and at_least == 0:
-            usable = len(pending)  # completed from a chunk that goes on: none of it is last
-        if not final and (usable < max(at_least, 1) or pending.find(b"=", 0, usable) >= 0):
-            if usable >= max(at_least, 1):
-                self._spoilt()  # padding before the end
-                return False
-            return True
+        usable = (len(pending) - 1) // 4 * 4
+        if usable < _BATCH:
+            return
+        if pending.find(b"=", 0, usable) >= 0:
+            self._spoilt()  # padding before the end
+            return
         with memoryview(pending) as view, view[:usable] as batch:
             decoded = self._decode(batch)
+        if decoded:
+            del pending[:usable]
+        else:
+            self._spoilt()
+
+    def _flush(self) -> bool:
+        """Decode every pending character (the string's end, or whole groups that more of the
+        string follows); False when they are not plain base64."""
+        with memoryview(self._pending) as view:
+            decoded = self._decode(view)
         if not decoded:
             self._spoilt()
             return False
-        del pending[:usable]
+        self._pending.clear()
         return True
 
     def _decode(self, text: memoryview) -> bool:
