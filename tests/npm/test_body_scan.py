@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from publish_guard.npm import body_scan, integrity, publish_body
-from publish_guard.npm.body_scan import DATA_KEY, Received, ScannedText, TarballScan
+from publish_guard.npm.body_scan import Received, ScannedText, TarballScan
 from publish_guard.npm.publish_body import build_publish_body
 
 MIN = 64  # characters: a "big" text, for these tests
@@ -34,15 +34,7 @@ def _scan(body: bytes, cuts: list[int]) -> ScannedText | None:
 
 def _found_after_reading(body: bytes) -> tuple[int, int] | None:
     """What ``publish_body`` searches for when it parses the whole body."""
-    end = 0
-    while (found := body.find(DATA_KEY, end)) >= 0:
-        start = found + len(DATA_KEY)
-        end = body.find(b'"', start)
-        if end < 0:
-            return None
-        if end - start >= MIN:
-            return start, end
-    return None
+    return publish_body.big_string(body, MIN)
 
 
 def _publish(tarball: bytes, decoy: str = "") -> bytes:

@@ -206,16 +206,10 @@ def _load_with_data_aside(body: bytes) -> dict[str, Any] | None:
     string (a control character) and that decoding refuses: a 400 either way, without a second
     pass over the whole body here.
     """
-    start = end = 0
-    while (found := body.find(_DATA_KEY, end)) >= 0:
-        start = found + len(_DATA_KEY)
-        end = body.find(b'"', start)
-        if end < 0:
-            return None
-        if end - start >= _BIG_DATA:
-            break
-    else:
+    span = big_string(body, _BIG_DATA)
+    if span is None:
         return None
+    start, end = span
     if body.find(b"\\", start, end) >= 0:
         return None  # an escape (an encoder writing "/" as "\\/"): text and bytes differ
     try:
@@ -223,6 +217,21 @@ def _load_with_data_aside(body: bytes) -> dict[str, Any] | None:
     except UnicodeDecodeError:
         return None
     return _parse_around(body[:start], body[end:], text)
+
+
+def big_string(body: bytes, min_size: int) -> tuple[int, int] | None:
+    """Where the first ``"data":"`` string of at least ``min_size`` characters starts and where
+    its closing quote is (the first quote after it: an escaped one ends it too, which the
+    callers check for); ``body_scan`` finds the same while a body arrives."""
+    end = 0
+    while (found := body.find(_DATA_KEY, end)) >= 0:
+        start = found + len(_DATA_KEY)
+        end = body.find(b'"', start)
+        if end < 0:
+            return None
+        if end - start >= min_size:
+            return start, end
+    return None
 
 
 def _parse_around(head: bytes, tail: bytes, text: str) -> dict[str, Any] | None:
