@@ -7,21 +7,21 @@ rewritten) and ``--public-url`` (so that installs fetch tarballs through it too)
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from publish_guard.npm.names import escape_name
 from publish_guard.registry import Registry, make_publish_body
+from publish_guard.registry.serving import status_observer
 from tests.harness.http import http_request
 from tests.harness.servers import ServerThread
 from tests.harness.verdaccio import free_port
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True)
@@ -46,26 +46,19 @@ class Recorder:
     seen: list[Seen] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    @web.middleware
-    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        status = 500
-        try:
-            response = await handler(request)
-            status = response.status
-            return response
-        except web.HTTPException as exc:
-            status = exc.status
-            raise
-        finally:
-            with self._lock:
-                self.seen.append(
-                    Seen(
-                        request.method,
-                        request.raw_path.partition("?")[0],
-                        status,
-                        request.headers.get("npm-command"),
-                    )
-                )
+    @property
+    def middleware(self) -> Middleware:
+        return status_observer(self._record)
+
+    def _record(self, request: web.Request, status: int) -> None:
+        seen = Seen(
+            request.method,
+            request.raw_path.partition("?")[0],
+            status,
+            request.headers.get("npm-command"),
+        )
+        with self._lock:
+            self.seen.append(seen)
 
     def puts(self, name: str) -> list[Seen]:
         """The PUTs of ``name``'s package document (publishes, deprecate) and their answers."""

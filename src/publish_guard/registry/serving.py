@@ -69,11 +69,12 @@ async def wait_for_stop() -> None:
                 loop.remove_signal_handler(sig)
 
 
-def request_printer(prefix: str) -> Middleware:
-    """A middleware printing one line per request (path as the journal keeps it: no secrets)."""
+def status_observer(observe: Callable[[web.Request, int], None]) -> Middleware:
+    """A middleware that calls ``observe(request, status)`` once the request is answered
+    (500 for an exception that is not an HTTP answer)."""
 
     @web.middleware
-    async def printer(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    async def observer(request: web.Request, handler: _Handler) -> web.StreamResponse:
         status = 500
         try:
             response = await handler(request)
@@ -83,8 +84,15 @@ def request_printer(prefix: str) -> Middleware:
             status = exc.status
             raise
         finally:
-            print(
-                f"{prefix}{request.method} {mask_path(request.raw_path)} {status}", file=sys.stderr
-            )
+            observe(request, status)
 
-    return printer
+    return observer
+
+
+def request_printer(prefix: str) -> Middleware:
+    """A middleware printing one line per request (path as the journal keeps it: no secrets)."""
+
+    def print_line(request: web.Request, status: int) -> None:
+        print(f"{prefix}{request.method} {mask_path(request.raw_path)} {status}", file=sys.stderr)
+
+    return status_observer(print_line)
