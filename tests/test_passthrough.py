@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -92,7 +93,7 @@ RECORDER = web.AppKey("recorder", Recorder)
 
 @pytest.fixture
 async def upstream() -> AsyncIterator[tuple[TestServer, Recorder]]:
-    app = web.Application(client_max_size=1024**3)
+    app = web.Application(client_max_size=1024**3, handler_args={"auto_decompress": False})
     recorder = Recorder()
     app[RECORDER] = recorder
     app.router.add_route("*", "/{tail:.*}", _record)
@@ -196,7 +197,7 @@ async def test_request_and_response_bodies_stream_both_ways(
         for start in range(0, len(payload), 1 << 20):
             yield payload[start : start + (1 << 20)]
 
-    response = await client.put("/widget/-rev/1-abc", data=chunks())
+    response = await client.post("/-/npm/v1/security/advisories/bulk", data=chunks())
     assert response.status == 200
     assert recorder.seen[-1].body_sha256 == hashlib.sha256(payload).hexdigest()
     assert recorder.seen[-1].body_size == len(payload)
@@ -204,6 +205,28 @@ async def test_request_and_response_bodies_stream_both_ways(
     response = await client.get("/big")
     body = await response.read()
     assert body == b"x" * 65536 * 64
+
+
+async def test_compressed_request_bodies_pass_as_they_were_sent(
+    guard: GuardFactory, upstream: Any
+) -> None:
+    """npm's audit (on by default) posts a gzip body: it reaches the registry as the same bytes,
+    with the client's Content-Encoding and length (decompressed, the registry waited for bytes
+    that never came)."""
+    _, recorder = upstream
+    client = await guard()
+    report = orjson.dumps({f"dep-{i}": ["1.0.0"] for i in range(2000)})
+    sent = gzip.compress(report)
+    response = await client.post(
+        "/-/npm/v1/security/advisories/bulk",
+        data=sent,
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+    )
+    assert response.status == 200
+    seen = recorder.seen[-1]
+    assert (seen.body_size, seen.body_sha256) == (len(sent), hashlib.sha256(sent).hexdigest())
+    assert seen.headers["Content-Encoding"] == "gzip"
+    assert seen.headers["Content-Length"] == str(len(sent))
 
 
 async def test_compressed_answers_pass_as_they_are(guard: GuardFactory) -> None:

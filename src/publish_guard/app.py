@@ -37,6 +37,8 @@ def create_app(settings: Settings) -> web.Application:
         handler_args={
             "max_field_size": settings.max_header_size,
             "max_line_size": settings.max_header_size,
+            # bodies pass as sent: a gzip body (npm's audit) is forwarded gzip, with its length
+            "auto_decompress": False,
         },
     )
     app[SETTINGS] = settings

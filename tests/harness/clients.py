@@ -243,8 +243,8 @@ class Client:
             lines.append(f"{nerf_dart(self.registry)}:_auth={basic_auth(self.auth)}")
         lines += [
             f"cache={self.workdir / 'npm-cache'}",
-            "fund=false",
-            "audit=false",
+            # npm's own update check only (npm skips it in CI too); audit and fund stay on, as
+            # users have them
             "update-notifier=false",
         ]
         return "\n".join(lines) + "\n"
