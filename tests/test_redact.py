@@ -37,3 +37,43 @@ def test_text_without_a_hint_is_left_as_it_is_and_hints_in_any_case_are_scrubbed
     assert "s3cr3t" not in scrub_text("BeArEr s3cr3t")
     assert "s3cr3t" not in scrub_text("Ba\u017fic s3cr3t")  # non-ASCII goes through the patterns
     assert "x" * 24 not in scrub_text("npm_" + "x" * 24)
+
+
+def test_the_misses_of_old_are_caught() -> None:
+    """Secrets written as JSON, in URLs, as API keys in queries and tokens in paths."""
+    from publish_guard.redact import redact_path
+
+    cases = {
+        '{"name":"alice","password":"hunter2 with spaces"}': "hunter2",
+        '{"_authToken" : "s3cr3t-token"}': "s3cr3t-token",
+        "fetching https://alice:pa55word@registry.example.com/npm/": "pa55word",
+        "GET /-/whoami?apikey=AKIA12345&x=1": "AKIA12345",
+        "DELETE /-/user/token/npm_Zm9vYmFyYmF6%3D%3D failed": "npm_Zm9vYmFyYmF6",
+        "refused -/npm/v1/tokens/token/0a1b2c3d4e": "0a1b2c3d4e",
+        "X-Amz-Signature=deadbeefcafe&X-Amz-Credential=AKIAIOSFODNN": "deadbeefcafe",
+    }
+    for text, secret in cases.items():
+        assert secret not in scrub_text(text), text
+    assert redact_path("/-/user/token/abc%3D%3D") == f"/-/user/token/{REDACTED}"
+    assert redact_path("/-/npm/v1/tokens/token/k1?x=1") == f"/-/npm/v1/tokens/token/{REDACTED}?x=1"
+    assert redact_path("/widget?write=true&api_key=k") == f"/widget?write=true&api_key={REDACTED}"
+    assert redact_path("/@acme%2fwidget") == "/@acme%2fwidget"
+
+
+def test_a_requests_own_secrets_are_replaced_in_any_text_while_it_is_bound() -> None:
+    from publish_guard.redact import bind_request_secrets, secrets_of, unbind_request_secrets
+
+    basic = "Basic " + __import__("base64").b64encode(b"carol:c4r0l-password").decode()
+    found = secrets_of(
+        {"authorization": basic, "npm-otp": "918273"}, "/-/user/token/tok%2Fen?key=k3y-value"
+    )
+    assert {"c4r0l-password", "carol:c4r0l-password", "918273", "tok/en", "tok%2Fen"} <= set(found)
+    token = bind_request_secrets(found)
+    try:
+        echoed = "upstream said: user carol:c4r0l-password, otp 918273, key k3y-value, tok/en"
+        out = scrub_text(echoed)
+        for secret in ("c4r0l-password", "918273", "k3y-value", "tok/en"):
+            assert secret not in out
+    finally:
+        unbind_request_secrets(token)
+    assert "918273" in scrub_text("otp 918273")  # no longer bound: an ordinary number

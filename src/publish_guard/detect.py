@@ -18,7 +18,7 @@ from publish_guard.flavors import (
     flavor_from_headers,
     flavor_from_url,
 )
-from publish_guard.upstream import Upstream
+from publish_guard.upstream import GUARD_AGENT, Upstream
 
 log = structlog.get_logger("publish_guard.detect")
 RETRY_SECONDS = 15.0
@@ -45,7 +45,11 @@ async def detect(upstream: Upstream, setting: str) -> Detection:
     for path, from_origin in probes:
         try:
             async with upstream.request(
-                "GET", path, headers={"accept": "*/*"}, total_timeout=5, from_origin=from_origin
+                "GET",
+                path,
+                headers={"accept": "*/*", "user-agent": GUARD_AGENT},
+                total_timeout=5,
+                from_origin=from_origin,
             ) as answer:
                 await answer.read()
                 by_headers = flavor_from_headers(answer.headers)

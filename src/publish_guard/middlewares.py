@@ -20,7 +20,13 @@ from publish_guard.keys import (
     VIA_DEV_PREFIX,
 )
 from publish_guard.publish.devmode import DEV_PREFIX
-from publish_guard.redact import scrub_query
+from publish_guard.redact import (
+    bind_request_secrets,
+    redact_path,
+    scrub,
+    secrets_of,
+    unbind_request_secrets,
+)
 from publish_guard.status import recorder as status_recorder
 from publish_guard.target import Target, UnsafeTarget, check_target
 
@@ -38,6 +44,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     """Bind a request id, log one line per request, and answer every ``GuardError``."""
     request_id = _request_id(request)
     request[REQUEST_ID] = request_id
+    bound = bind_request_secrets(secrets_of(request.headers, request.raw_path))
     started = time.perf_counter()
     status = 500
     failure: GuardError | None = None
@@ -58,16 +65,16 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         elapsed = time.perf_counter() - started
         status_recorder.finish(request, status, failure, elapsed, request_id)
         if request.app.get(ACCESS_LOG, True):
-            path, _, query = request.raw_path.partition("?")
             access_log.info(
                 "request",
                 request_id=request_id,
                 method=request.method,
-                path=path + ("?" + scrub_query(query) if query else ""),
+                path=redact_path(request.raw_path),
                 status=status,
                 duration_ms=round(elapsed * 1000, 2),
                 upstream_status=request.get(UPSTREAM_STATUS),
             )
+        unbind_request_secrets(bound)
     if not response.prepared:
         response.headers.setdefault("X-Request-Id", request_id)
     return response
@@ -81,7 +88,10 @@ async def target_check(request: web.Request, handler: Handler) -> web.StreamResp
     except UnsafeTarget as exc:
         code = "NOT_A_PROXY" if exc.not_a_proxy else "BAD_TARGET"
         raise GuardError(
-            code, method=request.method, target=request.raw_path[:200], reason=exc.reason
+            code,
+            method=request.method[:16],
+            target=redact_path(request.raw_path[:200]),
+            reason=exc.reason,
         ) from None
     if target.path.startswith(DEV_PREFIX):
         # a client whose registry is http://guard/-/dev/: dev mode for its publishes,
@@ -106,9 +116,9 @@ def unprefixed(target: Target, base_path: str) -> Target:
 
 
 def guard_error_response(request: web.Request, error: GuardError) -> web.Response:
-    body = error_body(error, request_id=request.get(REQUEST_ID, "-"))
+    body = scrub(error_body(error, request_id=request.get(REQUEST_ID, "-")))
     response = web.json_response(body, status=error.status, dumps=_dumps)
-    response.headers["npm-notice"] = error.hint
+    response.headers["npm-notice"] = scrub(error.hint)
     response.headers.update(error.headers)
     return response
 

@@ -1,11 +1,27 @@
-"""Secrets never leave the guard: scrubbing for logs, the status page and error bodies (pure)."""
+"""Secrets never leave the guard: one redaction for every output (pure but for one context).
+
+Logs (the access log included), the status board's events, the page, ``status.json``, metrics
+labels and every answer the guard makes up go through ``scrub``. It replaces:
+
+- values of secret-named keys (``authorization``, ``password``, ``_authToken``, ...), in mappings,
+  as JSON text (``"password":"…"``) and as ``key=value``;
+- Bearer/Basic credentials, npm tokens (``npm_…``), credentials in URLs (``https://u:p@host``),
+  secret-looking query parameters (``?apikey=``, ``&token=``);
+- tokens in paths: ``/-/user/token/<token>`` (``npm logout``) and
+  ``/-/npm/v1/tokens/token/<key>`` (``npm token revoke``);
+- and any secret the current request carried (its credentials, one-time password, the token in
+  its path or query), however it is quoted back — bound per request by ``bind_request_secrets``.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextvars
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 REDACTED = "[redacted]"
 SECRET_KEYS = frozenset(
@@ -16,39 +32,87 @@ SECRET_KEYS = frozenset(
         "otp",
         "token",
         "authtoken",
+        "npmauthtoken",
         "auth",
         "password",
+        "passwd",
         "secret",
         "cookie",
         "set-cookie",
+        "apikey",
+        "api-key",
+        "access-token",
+        "accesstoken",
+        "client-secret",
+        "key",
+        "sig",
+        "signature",
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "x-jfrog-art-api",
+        "credential",
+        "credentials",
     }
 )
-_PATTERNS = (
-    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
-    re.compile(r"\bnpm_[A-Za-z0-9]{20,}"),
-    re.compile(r"(?i)(_authToken|_auth|_password|password|token|otp)(\s*[=:]\s*\"?)[^\s\"&,;]+"),
+# the names of secrets, not one
+_SECRET_NAMES = r"_?authToken|npmAuthToken|_auth|_password|password|passwd|secret|client_secret|api[_-]?key|access[_-]?token|token|otp"  # noqa: E501, S105
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # "password": "a value with spaces", as JSON writes it (escaped quotes included)
+    (re.compile(rf'(?i)("(?:{_SECRET_NAMES})"\s*:\s*")(?:[^"\\]|\\.)*"'), rf'\1{REDACTED}"'),
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {REDACTED}"),
+    (re.compile(r"\bnpm_[A-Za-z0-9]{20,}"), REDACTED),
+    # scheme://user:password@host
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@\"']+:[^/\s@\"']*@"), rf"\1{REDACTED}@"),
+    # tokens in paths: npm logout, npm token revoke
+    (
+        re.compile(r"((?:^|(?<=[/\s\"'(]))-/(?:user/token|npm/v1/tokens/token)/)[^/?#\s\"'&)]+"),
+        rf"\1{REDACTED}",
+    ),
+    # ?apikey=…, &token=… in URLs and queries
+    (
+        re.compile(
+            r"(?i)((?:^|[?&;\s])(?:api[_-]?key|key|token|access[_-]?token|auth|password|secret|sig|"
+            r"signature|x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&\s\"'#]+"
+        ),
+        rf"\1{REDACTED}",
+    ),
+    # key=value and key: value in free text ("_authToken=…", "token: …")
+    (
+        re.compile(rf"(?i)((?<![A-Za-z0-9])(?:{_SECRET_NAMES})\"?\s*[=:]\s*\"?)[^\s\"&,;]+"),
+        rf"\1{REDACTED}",
+    ),
+)
+# In ASCII text every pattern above needs one of these (most log lines have none, and skip the
+# patterns); a request's own secrets are looked for in every text
+_HINTS = ("bearer", "basic", "auth", "passw", "token", "otp", "secret", "key", "sig", "://", "amz")
+_MIN_SECRET = 4  # shorter strings are too common to replace (and too weak to be secrets)
+
+_REQUEST_SECRETS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+    "publish_guard_request_secrets", default=()
 )
 
 
 def is_secret_key(key: str) -> bool:
     normal = key.lower().replace("_", "-").lstrip("-")
-    return normal in SECRET_KEYS or normal.endswith(("-token", "password", "-secret", "-otp"))
-
-
-# In ASCII text every pattern above needs one of these (the access log scrubs each request's
-# line: most lines have none, and skip the patterns; other text always goes through them)
-_HINTS = ("bearer", "basic", "auth", "password", "token", "otp")
+    return normal in SECRET_KEYS or normal.endswith(
+        ("-token", "password", "-secret", "-otp", "-apikey", "-api-key")
+    )
 
 
 def scrub_text(text: str) -> str:
-    """Replace anything that looks like a credential inside free text."""
+    """Replace anything that looks like a credential inside free text, and the current
+    request's own secrets."""
+    for secret in _REQUEST_SECRETS.get():
+        if secret in text:
+            text = text.replace(secret, REDACTED)
     if text.isascii() and "npm_" not in text:
         lowered = text.lower()
         if not any(hint in lowered for hint in _HINTS):
             return text
-    text = _PATTERNS[0].sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    text = _PATTERNS[1].sub(REDACTED, text)
-    return _PATTERNS[2].sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def scrub(value: Any) -> Any:
@@ -69,3 +133,58 @@ def scrub_query(raw_query: str) -> str:
         key, sep, _ = part.partition("=")
         parts.append(f"{key}={REDACTED}" if sep and is_secret_key(unquote(key)) else part)
     return "&".join(parts)
+
+
+def redact_path(raw_target: str) -> str:
+    """A request target (path, and query if any) safe to show: tokens in the path and secret
+    query parameters replaced."""
+    path, sep, query = raw_target.partition("?")
+    path = _PATTERNS[4][0].sub(_PATTERNS[4][1], path)
+    return path + (sep + scrub_query(query) if sep else "")
+
+
+def secrets_of(headers: Mapping[str, str], raw_target: str) -> tuple[str, ...]:
+    """Every secret a request carries where a client may put one: its Authorization (a Bearer
+    token; Basic's base64 form, ``user:password`` and the password), its one-time password, a
+    token in its path and secret query values — each also as it looks URL-encoded."""
+    found: list[str] = []
+    authorization = headers.get("authorization", "")
+    scheme, _, credential = authorization.strip().partition(" ")
+    credential = credential.strip()
+    if credential:
+        found.append(credential)
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(credential, validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                decoded = ""
+            found += [decoded, decoded.partition(":")[2]]
+    found.append(headers.get("npm-otp", ""))
+    path, _, query = raw_target.partition("?")
+    for prefix in ("/-/user/token/", "/-/npm/v1/tokens/token/"):
+        if prefix in path:
+            token = path.split(prefix, 1)[1].split("/", 1)[0]
+            found += [token, unquote(token)]
+    for part in query.split("&"):
+        key, sep, value = part.partition("=")
+        if sep and is_secret_key(unquote(key)):
+            found += [value, unquote(value)]
+    return _with_encodings(found)
+
+
+def _with_encodings(values: Iterable[str]) -> tuple[str, ...]:
+    out: set[str] = set()
+    for value in values:
+        if len(value) >= _MIN_SECRET:
+            out.update({value, quote(value, safe=""), quote(value)})
+    return tuple(sorted(out, key=len, reverse=True))  # longest first: no partial leftovers
+
+
+def bind_request_secrets(secrets: tuple[str, ...]) -> contextvars.Token[tuple[str, ...]]:
+    """From now on in this request's context (its task, and tasks it starts) every scrub also
+    replaces these; ``unbind_request_secrets`` with the returned token ends it."""
+    return _REQUEST_SECRETS.set(secrets)
+
+
+def unbind_request_secrets(token: contextvars.Token[tuple[str, ...]]) -> None:
+    _REQUEST_SECRETS.reset(token)

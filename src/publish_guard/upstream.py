@@ -21,10 +21,12 @@ import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
+from publish_guard import __version__
 from publish_guard.config import Settings
 from publish_guard.explain import GuardError
 from publish_guard.npm.body_scan import Received
 
+GUARD_AGENT = f"publish-guard/{__version__}"  # the guard's own requests (pings, look-ups)
 CHUNK_SIZE = 256 * 1024
 # A body held in memory (a publish) is sent in slices of it from this size on: handed whole to
 # the transport, the unsent rest would be copied into the transport's buffer (the body twice).
@@ -170,7 +172,7 @@ class Upstream:
             async with self.request(
                 "GET",
                 "-/ping",
-                headers={"accept": "application/json"},
+                headers={"accept": "application/json", "user-agent": GUARD_AGENT},
                 total_timeout=self._settings.connect_timeout + 5,
             ) as response:
                 await response.read()

@@ -10,12 +10,11 @@ from typing import Any
 import orjson
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from publish_guard import __version__
 from publish_guard.explain import GuardError
 from publish_guard.npm.documents import ABBREVIATED_MEDIA_TYPE
 from publish_guard.npm.names import PackageName
 from publish_guard.publish.state import Held, Stamp
-from publish_guard.upstream import Upstream
+from publish_guard.upstream import GUARD_AGENT, Upstream
 
 MAX_DOCUMENT_SIZE = 512 * 1024**2
 _PASSED_ON = ("authorization", "npm-otp", "npm-auth-type", "npm-session", "npm-scope")
@@ -40,17 +39,21 @@ def lookup_headers(incoming: CIMultiDictProxy[str]) -> CIMultiDict[str]:
         if name in incoming:
             headers[name] = incoming[name]
     client = incoming.get("user-agent", "")
-    headers["user-agent"] = (
-        f"publish-guard/{__version__} ({client})" if client else (f"publish-guard/{__version__}")
-    )
+    headers["user-agent"] = f"{GUARD_AGENT} ({client})" if client else GUARD_AGENT
     headers["accept-encoding"] = "identity"
     return headers
 
 
 async def fetch_document(
-    upstream: Upstream, name: PackageName, headers: CIMultiDict[str], *, full: bool
+    upstream: Upstream,
+    name: PackageName,
+    headers: CIMultiDict[str],
+    *,
+    full: bool,
+    write: bool = False,
 ) -> Lookup:
-    """GET the package document: abbreviated (no ``time``) unless ``full``."""
+    """GET the package document: abbreviated (no ``time``) unless ``full``; ``write``: as npm
+    reads it before a document update (``?write=true``)."""
     ask = CIMultiDict(headers)
     ask["accept"] = (
         "application/json"
@@ -58,7 +61,8 @@ async def fetch_document(
         else f"{ABBREVIATED_MEDIA_TYPE}; q=1.0, application/json; q=0.8, */*"
     )
     try:
-        async with upstream.request("GET", name.escaped, headers=ask) as answer:
+        target = name.escaped + ("?write=true" if write else "")
+        async with upstream.request("GET", target, headers=ask) as answer:
             if answer.status != 200:
                 await upstream.read_body(answer, 64 * 1024)
                 return Lookup(answer.status, None, full)

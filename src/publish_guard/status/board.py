@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from publish_guard.redact import scrub_text
+from publish_guard.redact import scrub, scrub_text
 
 MAX_EVENTS = 200
 TIMELINE_MINUTES = 60
@@ -43,6 +43,12 @@ class Event:
     summary: str = ""
     client: str = ""
     request_id: str = ""
+
+    @classmethod
+    def scrubbed(cls, **fields: Any) -> Event:
+        """An event whose texts went through the one redaction (a refused write's "package"
+        may be its path, which may hold a token)."""
+        return cls(**{k: scrub(v) if isinstance(v, str) else v for k, v in fields.items()})
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

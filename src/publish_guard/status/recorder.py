@@ -33,6 +33,7 @@ class PublishNote:
     write: bool = False  # a refused write other than a publish (deprecate, dist-tag, …)
 
 
+_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"})
 PUBLISH_NOTE = web.RequestKey("publish_note", PublishNote)
 BOARD = web.AppKey("board", Board)
 METRICS = web.AppKey("metrics", Metrics)
@@ -52,7 +53,8 @@ def finish(
     app = request.app
     board, metrics = app[BOARD], app[METRICS]
     board.request(status)
-    metrics.requests.labels(request.method, f"{status // 100}xx").inc()
+    method = request.method if request.method in _METHODS else "OTHER"  # a label set, bounded
+    metrics.requests.labels(method, f"{status // 100}xx").inc()
     if error is not None and error.code.startswith("UPSTREAM_") and error.status >= 500:
         metrics.upstream_errors.labels(error.code.removeprefix("UPSTREAM_").lower()).inc()
     publish = request.get(PUBLISH_NOTE)
@@ -70,7 +72,7 @@ def finish(
     if outcome == REWRITTEN:
         metrics.dev_rewrites.inc()
     board.record(
-        Event(
+        Event.scrubbed(
             time=board.clock(),
             outcome=outcome,
             method=request.method,
