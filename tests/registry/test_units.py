@@ -1,4 +1,4 @@
-"""Pure parts of the emulator: path parsing, patterns, permissions, secrets, --repo specs."""
+"""Pure parts of the emulator: patterns, permissions, secrets, --repo specs."""
 
 from __future__ import annotations
 
@@ -14,63 +14,8 @@ from publish_guard.registry.model import (
     RepoKind,
     parse_permissions,
 )
-from publish_guard.registry.routes.paths import NpmPath, parse_npm_path
 from publish_guard.registry.secrets import parse_authorization, totp, verify_totp
 from publish_guard.registry.serving import parse_listen
-
-
-@pytest.mark.parametrize(
-    ("sub", "kind", "name", "extra"),
-    [
-        ("", "root", None, {}),
-        ("widget", "document", "widget", {}),
-        ("@acme%2fwidget", "document", "@acme/widget", {}),
-        ("@acme%2Fwidget", "document", "@acme/widget", {}),
-        ("%40acme%2fwidget", "document", "@acme/widget", {}),
-        ("@acme/widget", "document", "@acme/widget", {}),
-        ("@acme/widget?write=true", "document", "@acme/widget", {}),
-        ("@acme%2fwidget/1.0.0", "version", "@acme/widget", {"tag": "1.0.0"}),
-        ("@acme/widget/-rev/3-abc", "document_rev", "@acme/widget", {"rev": "3-abc"}),
-        (
-            "@acme/widget/-/widget-1.0.0.tgz",
-            "tarball",
-            "@acme/widget",
-            {"filename": "widget-1.0.0.tgz"},
-        ),
-        (
-            "@acme/widget/-/widget-1.0.0.tgz/-rev/4-x",
-            "tarball_rev",
-            "@acme/widget",
-            {"filename": "widget-1.0.0.tgz", "rev": "4-x"},
-        ),
-        (
-            "@acme%2fwidget/-/@acme/widget-1.0.0.tgz",
-            "tarball",
-            "@acme/widget",
-            {"filename": "@acme/widget-1.0.0.tgz"},
-        ),
-        ("-/ping", "ping", None, {}),
-        ("-/whoami", "whoami", None, {}),
-        ("-/user/org.couchdb.user:alice", "user", None, {"ident": "alice"}),
-        ("-/user/org.couchdb.user:alice/-rev/1-x", "user", None, {"ident": "alice", "rev": "1-x"}),
-        ("-/user/token/npm_abc", "logout", None, {"ident": "npm_abc"}),
-        ("-/package/@acme%2fwidget/dist-tags", "dist_tags", "@acme/widget", {}),
-        ("-/package/@acme/widget/dist-tags/beta", "dist_tag", "@acme/widget", {"tag": "beta"}),
-        ("-/stage/package/@acme%2fwidget", "stage_package", "@acme/widget", {}),
-        ("-/stage", "stage_list", None, {}),
-        ("-/stage/abc/approve", "stage_approve", None, {"ident": "abc"}),
-        ("-/v1/search", "search", None, {}),
-        ("-/npm/v1/security/advisories/bulk", "unknown", None, {}),
-        ("Bad Name!", "unknown", None, {}),
-    ],
-)
-def test_parse_npm_path(sub: str, kind: str, name: str | None, extra: dict[str, str]) -> None:
-    parsed = parse_npm_path(sub)
-    assert parsed.kind == kind
-    assert (parsed.name.full if parsed.name else None) == name
-    for key, value in extra.items():
-        assert getattr(parsed, key) == value
-    assert isinstance(parsed, NpmPath)
 
 
 @pytest.mark.parametrize(

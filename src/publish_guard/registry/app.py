@@ -6,13 +6,13 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from publish_guard.npm.routes import parse_npm_path
 from publish_guard.registry.accounts import Identity
 from publish_guard.registry.core import Registry, RegistryConfig
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.flavors.base import Answer, to_response
 from publish_guard.registry.routes import npm
 from publish_guard.registry.routes.call import Call
-from publish_guard.registry.routes.paths import parse_npm_path
 from publish_guard.registry.secrets import parse_authorization
 
 REGISTRY = web.AppKey("registry", Registry)

@@ -8,11 +8,11 @@ import orjson
 from aiohttp import web
 
 from publish_guard.npm import documents as docs
+from publish_guard.npm.routes import NpmPath
 from publish_guard.registry.accounts import Identity
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.flavors.base import Answer, Done
 from publish_guard.registry.model import Repo
-from publish_guard.registry.routes.paths import NpmPath
 
 if TYPE_CHECKING:
     from publish_guard.registry.core import Registry
