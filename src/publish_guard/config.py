@@ -9,6 +9,7 @@ A bad value raises ``ConfigError`` with one line naming the option and where the
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import re
 import ssl
 import tempfile
@@ -16,11 +17,12 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from yarl import URL
 
 ENV_PREFIX = "PUBLISH_GUARD_"
+T = TypeVar("T")
 
 
 class ConfigError(ValueError):
@@ -106,8 +108,8 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
-def _list_of(item: Callable[[str], str]) -> Callable[[str], tuple[str, ...]]:
-    def parse(text: str) -> tuple[str, ...]:
+def _list_of(item: Callable[[str], T]) -> Callable[[str], tuple[T, ...]]:
+    def parse(text: str) -> tuple[T, ...]:
         return tuple(item(part.strip()) for part in text.split(",") if part.strip())
 
     return parse
@@ -147,6 +149,32 @@ def _secret(text: str) -> str | None:
 
 def _path_or_off(text: str) -> Path | None:
     return None if text.strip().lower() in ("off", "none", "") else Path(text).expanduser()
+
+
+@dataclass(frozen=True, slots=True)
+class AllowedWrite:
+    """An ``--allow-write`` entry: ``METHOD /path-glob`` (``*`` for any write method), matched
+    against the raw path relative to the registry base (still percent-encoded, no query)."""
+
+    method: str
+    pattern: str
+
+    def matches(self, method: str, relative_path: str) -> bool:
+        path = "/" + relative_path.partition("?")[0]
+        return self.method in ("*", method) and fnmatch.fnmatchcase(path, self.pattern)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.pattern}"
+
+
+def parse_allowed_write(text: str) -> AllowedWrite:
+    method, _, pattern = text.strip().partition(" ")
+    method, pattern = method.upper(), pattern.strip()
+    if not (method == "*" or method.isalpha()) or not pattern.startswith("/"):
+        raise ValueError(f"{text!r} is not 'METHOD /path-glob' (example: 'POST /-/verdaccio/*')")
+    if method in ("GET", "HEAD", "OPTIONS"):
+        raise ValueError(f"{text!r}: reads always pass through; name a write method")
+    return AllowedWrite(method, pattern)
 
 
 def _positive_int(text: str) -> int:
@@ -291,6 +319,25 @@ OPTIONS: tuple[Option, ...] = (
         "SIZE",
     ),
     Option(
+        "max_publish_memory",
+        parse_size,
+        "512mb",
+        "request bodies the guard holds to check them (publishes, document updates; a "
+        "compressed body's decoded copy too), all requests of one process together; a body "
+        "over it waits up to 10s, then gets 503 with Retry-After, which npm retries",
+        "SIZE",
+    ),
+    Option(
+        "allow_writes",
+        _list_of(parse_allowed_write),
+        "",
+        "a write the guard does not know to let through untouched, as 'METHOD /path-glob' "
+        "(repeat the flag; env: comma-separated); every other unknown write gets a 405",
+        "'METHOD /GLOB'",
+        repeatable=True,
+        flag_name="allow_write",
+    ),
+    Option(
         "workers",
         _positive_int,
         "1",
@@ -340,6 +387,8 @@ class Settings:
     idle_timeout: float
     publish_timeout: float
     max_publish_size: int
+    max_publish_memory: int
+    allow_writes: tuple[AllowedWrite, ...]
     workers: int
     max_header_size: int
     upstream_connections: int
@@ -356,7 +405,7 @@ class Settings:
             if f.name in _SECRETS:
                 shown[f.name] = "[set]" if value else ""
             elif isinstance(value, tuple):
-                shown[f.name] = ", ".join(value)
+                shown[f.name] = ", ".join(str(item) for item in value)
             else:
                 shown[f.name] = "" if value is None else str(value)
         return shown
@@ -436,6 +485,12 @@ def load_settings(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
         raise ConfigError(
             f"--upstream is required (or {ENV_PREFIX}UPSTREAM): the URL of the npm registry "
             "to protect, e.g. https://artifactory.example.com/artifactory/api/npm/npm-local/"
+        )
+    if values["max_publish_memory"] < values["max_publish_size"]:
+        raise ConfigError(
+            f"--max-publish-memory ({values['max_publish_memory']} bytes) must be at least "
+            f"--max-publish-size ({values['max_publish_size']} bytes), or no publish of the "
+            "largest size could ever be read"
         )
     return Settings(config_file=Path(config_path) if config_path else None, **values)
 

@@ -21,6 +21,7 @@ from publish_guard.headers import request_headers, response_headers
 from publish_guard.keys import PUBLISHER, SETTINGS, TARGET, UPSTREAM, UPSTREAM_STATUS
 from publish_guard.npm.paths import package_document_name, package_of_path
 from publish_guard.publish.lookup import lookup_headers
+from publish_guard.redact import redact_path
 from publish_guard.rewrite import StreamReplacer
 from publish_guard.status.recorder import note
 from publish_guard.target import Target
@@ -32,8 +33,11 @@ MAX_REFUSAL_SIZE = 1024 * 1024
 SMALL_ANSWER = 256 * 1024  # package documents mostly: read whole, sent in one write
 
 
-async def passthrough(request: web.Request, body: bytes | None = None) -> web.StreamResponse:
-    """Forward the request; ``body`` is the request body when it was already read."""
+async def passthrough(
+    request: web.Request, body: bytes | None = None, *, explain: bool = True
+) -> web.StreamResponse:
+    """Forward the request; ``body`` is the request body when it was already read. A refused
+    write is explained (``explain``); reads and queries are relayed as answered."""
     target = request[TARGET]
     upstream = request.app[UPSTREAM]
     headers = request_headers(
@@ -51,7 +55,7 @@ async def passthrough(request: web.Request, body: bytes | None = None) -> web.St
         request.method, target.relative, headers=headers, data=data
     ) as answer:
         request[UPSTREAM_STATUS] = answer.status
-        if answer.status >= 400 and request.method not in _READS:
+        if answer.status >= 400 and explain and request.method not in _READS:
             return await _refused_write(request, answer)
         answer_headers = response_headers(answer.headers)
         replacer = _replacer(request.app[SETTINGS], answer) if rewriting else None
@@ -114,7 +118,7 @@ async def _refused_write(request: web.Request, answer: aiohttp.ClientResponse) -
     refusal = Refusal(answer.status, answer.reason or "", headers, body)
     relative = request[TARGET].path[1:]
     package = package_of_path(relative)
-    note(request, package or relative).write = True
+    note(request, package or redact_path(relative)).write = True
     error = await explain_write(
         request,
         refusal,

@@ -55,6 +55,7 @@ CHROMIUM_FLAGS = (
 )
 # a package name and a user-agent that would run script if the page did not escape them
 HOSTILE_NAME = '<img src=x onerror="window.pwned=1">'
+HOSTILE_PATH = HOSTILE_NAME.replace(" ", "%20")  # no package name: an unknown write
 HOSTILE_AGENT = "<script>window.pwned=2</script>/1.0"
 
 # what the page shows, read from the rendered DOM in the browser
@@ -109,21 +110,22 @@ def test_the_status_page_shows_what_the_guard_did(
     assert "E403" in collision.output
     dev = npm.publish(npm.make_package(name, "1.1.0"), "--tag", "dev").check()
     assert f"{name}@1.1.0-dev.0" in dev.output
-    # and a publish the page must show without running it
+    # and a refused write the page must show without running it
     hostile = http_request(
         "PUT",
-        base + HOSTILE_NAME.replace(" ", "%20"),
+        base + HOSTILE_PATH,
         json=make_publish_body("hostile", "1.0.0"),
         headers={"user-agent": HOSTILE_AGENT},
     )
-    assert hostile.status == 400
+    assert hostile.status == 405
 
     # without the token: 401 (a browser's prompt) on all three; health stays open
     for path, accept in [("-/guard/", "text/html"), *_DATA]:
         closed = http_request("GET", base + path, headers={"accept": accept})
         assert closed.status == 401, path
         assert closed.headers["WWW-Authenticate"].startswith("Basic "), path
-    wrong = http_request("GET", base + "-/guard/status.json", token=status_token[:-1] + "x")
+    wrong_token = status_token[:-1] + ("x" if not status_token.endswith("x") else "y")
+    wrong = http_request("GET", base + "-/guard/status.json", token=wrong_token)
     assert wrong.status == 401
     for path in ("-/guard/healthz", "-/guard/readyz"):
         assert http_request("GET", base + path).status == 200, path
@@ -137,9 +139,9 @@ def test_the_status_page_shows_what_the_guard_did(
 
     expected = {"published": 1, "identical": 0, "rewritten": 1, "refused": 2, "failed": 0}
     assert facts["counters"]["publishes"] == expected
-    assert facts["counters"]["by_code"] == {"VERSION_EXISTS": 1, "INVALID_PUBLISH": 1}
+    assert facts["counters"]["by_code"] == {"VERSION_EXISTS": 1, "UNKNOWN_WRITE": 1}
     assert [(e["package"], e["version"], e["outcome"], e["code"]) for e in facts["events"]] == [
-        (HOSTILE_NAME, None, "refused", "INVALID_PUBLISH"),
+        (HOSTILE_PATH, None, "refused", "UNKNOWN_WRITE"),
         (name, "1.1.0-dev.0", "rewritten", None),
         (name, "1.0.0", "refused", "VERSION_EXISTS"),
         (name, "1.0.0", "published", None),
@@ -196,7 +198,7 @@ def test_the_status_page_shows_what_the_guard_did(
         f"{name}@1.0.0",
         "VERSION_EXISTS",
         "You cannot publish over",
-        HOSTILE_NAME,
+        HOSTILE_PATH,
         "<script>window.pwned=2<",
         "Artifactory",
         "reachable",

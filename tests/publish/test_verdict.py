@@ -2,7 +2,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from publish_guard.publish.detect import Kind, classify, is_publish_attempt
+from publish_guard.publish.updates import is_publish_attempt
 from publish_guard.publish.verdict import Outcome, judge
 
 SRI = "sha512-" + "A" * 86 + "=="
@@ -78,14 +78,6 @@ def test_tombstone_blocks_for_24_hours() -> None:
     tomb["time"]["unpublished"]["time"] = "2026-11-19T12:00:00.000Z"
     assert _judge(tomb, "2.0.0", npmjs=True) is Outcome.FREE
     assert _judge(tomb, "1.0.0", npmjs=True) is Outcome.RESERVED
-
-
-def test_classify() -> None:
-    assert classify("PUT", "@a%2fw") == (Kind.DOCUMENT_WRITE, "@a/w")
-    assert classify("PUT", "w/-rev/3-x") == (Kind.OTHER, None)
-    assert classify("POST", "-/stage/package/@a%2fw") == (Kind.STAGE, "@a/w")
-    assert classify("GET", "w") == (Kind.OTHER, None)
-    assert classify("PUT", "-/package/w/dist-tags/beta") == (Kind.OTHER, None)
 
 
 def test_publish_attempts_and_other_writes() -> None:

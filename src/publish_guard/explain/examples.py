@@ -274,6 +274,40 @@ EXAMPLES: dict[str, Example] = {
         {"package": "widget", "version": "1.3.0", "attempts": "8"},
         request="PUT /-/dev/widget",
     ),
+    "UNKNOWN_WRITE": Example(
+        Group.REFUSAL,
+        {"method": "POST", "target": "/-/widget/publish"},
+        request="POST /-/widget/publish",
+    ),
+    "PUBLISH_TO_REV": Example(
+        Group.REFUSAL,
+        {"package": "widget", "rev": "3-8f2c", "version": "1.2.1"},
+        request="PUT /widget/-rev/3-8f2c",
+    ),
+    "METADATA_ONLY": Example(
+        Group.REFUSAL,
+        {"package": "widget", "problems": "adds version 9.9.9"},
+        request="PUT /widget/-rev/3-8f2c",
+    ),
+    "UPDATE_UNCHECKED": Example(
+        Group.NETWORK,
+        {"package": "widget", "cause": "the registry answered HTTP 502"},
+        request="PUT /widget/-rev/3-8f2c",
+    ),
+    "PUBLISHES_BUSY": Example(
+        Group.REFUSAL,
+        {"held": "512.0 MiB", "size": "180.0 MiB", "seconds": "10"},
+        request="PUT /widget",
+    ),
+    "UNSUPPORTED_ENCODING": Example(
+        Group.REFUSAL,
+        {
+            "what": "publish",
+            "package": "widget",
+            "detail": "Content-Encoding 'br' cannot be checked (supported: gzip, deflate)",
+        },
+        request="PUT /widget",
+    ),
     "CLIENT_TOO_SLOW": Example(
         Group.REFUSAL,
         {"method": "PUT", "target": "/widget", "seconds": "60"},

@@ -261,6 +261,60 @@ TEXTS: dict[str, Text] = {
         "Many dev publishes of one package raced, across guard replicas, and this one lost every "
         "round.",
     ),
+    "UNKNOWN_WRITE": Text(
+        405,
+        "publish-guard refused {method} {target}: it is not a write the guard knows "
+        "(publish, deprecate, dist-tag, unpublish, owner, access, login, token, audit), so it was "
+        "not sent to the registry",
+        "If this request is legitimate, ask the guard's operator to let it through with "
+        "--allow-write '{method} <path-glob>' (PUBLISH_GUARD_ALLOW_WRITES).",
+        "A write (PUT, POST, PATCH, DELETE, ...) to a path that is no npm endpoint the guard "
+        "understands. The registry might obey it (a publish spelled another way, a document "
+        "replaced), so the guard refuses what it cannot check.",
+    ),
+    "PUBLISH_TO_REV": Text(
+        400,
+        "publish-guard refused the write to {package}/-rev/{rev}: its body publishes a version "
+        "({version}), and a revision update may only change metadata (a registry would replace "
+        "the package's versions with it); nothing was sent to the registry",
+        "Publish with npm publish, which sends the tarball to the package's own path.",
+        "A publish body (a version with its tarball) sent to the package's /-rev/ path, which "
+        "no npm client does; Verdaccio would replace every version of the package with it.",
+    ),
+    "METADATA_ONLY": Text(
+        400,
+        "publish-guard refused the update of {package}: a document update may change metadata "
+        "only, and this one {problems}; nothing was sent to the registry",
+        "Publish new versions with npm publish; deprecate with npm deprecate, unpublish with npm "
+        "unpublish — they send only what may change.",
+        "A PUT of the package document (deprecate, owner, star, unpublish of one version) whose "
+        "body adds a version, or changes a published version's tarball, integrity or what "
+        "decides an install (dependencies, scripts, bin, engines).",
+    ),
+    "UPDATE_UNCHECKED": Text(
+        503,
+        "publish-guard could not check the update of {package}: reading the package from the "
+        "registry failed ({cause}); nothing was sent to the registry",
+        "Retry in a moment; npm retries this on its own.",
+        "A document update that names versions is compared with the registry's document first; "
+        "the registry could not be read.",
+    ),
+    "PUBLISHES_BUSY": Text(
+        503,
+        "publish-guard is holding {held} of publish bodies, its limit (max_publish_memory), and "
+        "could not take this {size} one within {seconds}s; nothing was sent to the registry",
+        "Retry in a moment (npm retries this on its own), or ask the operator to raise "
+        "--max-publish-memory (PUBLISH_GUARD_MAX_PUBLISH_MEMORY) with the memory limit.",
+        "Too many big publishes at once for one guard process: bodies are held in memory until "
+        "they are checked, and the guard caps how much it holds.",
+    ),
+    "UNSUPPORTED_ENCODING": Text(
+        415,
+        "publish-guard refused the {what} of {package}: {detail}; nothing was sent to the registry",
+        "Send the body uncompressed (npm, pnpm and yarn do) or gzip-encoded.",
+        "The body is compressed with a Content-Encoding the guard cannot decode, so it cannot "
+        "be checked.",
+    ),
     "CLIENT_TOO_SLOW": Text(
         408,
         "publish-guard stopped waiting for the body of {method} {target}: nothing arrived for "

@@ -119,6 +119,7 @@ class DevPublisher:
             request.headers, client_ip=request.remote, scheme=request.scheme, host=request.host
         )
         headers["Content-Length"] = str(len(body))
+        headers.popall("Content-Encoding", None)  # the rewritten body is sent as it is made
         success = _dev_success(parsed.name.full, parsed.version, new_version, facts.tag)
         try:
             answer = await service.forward(request.method, relative_target, headers, body)

@@ -19,6 +19,7 @@ from publish_guard.npm.body_scan import Received
 from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
 from publish_guard.npm.publish_body import PublishBody
 from publish_guard.publish.answers import Answer, relay, short_cause, success, upstream_facts
+from publish_guard.publish.budget import BodyBudget
 from publish_guard.publish.devflow import DevPublisher
 from publish_guard.publish.devmode import DEV_PREFIX, dev_hint, dev_trigger
 from publish_guard.publish.lookup import EarlyLookup, Lookup, fetch_document, lookup_headers
@@ -44,6 +45,7 @@ class PublishService:
         self.upstream = upstream
         self.flavor = flavor
         self.locks = PackageLocks(settings.lock_dir, wait=settings.publish_timeout)
+        self.budget = BodyBudget(settings.max_publish_memory)
         self.seen = SeenVersions()
 
     async def publish(

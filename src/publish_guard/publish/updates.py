@@ -1,0 +1,104 @@
+"""What a document update may change (pure): metadata, never what an install gets.
+
+``npm deprecate``, ``npm owner``, ``npm star`` and ``npm unpublish pkg@v`` send the package
+document back with one thing changed. None of them adds a version or changes what a published
+version installs, so a body that does — a version the registry does not have, another tarball or
+integrity, other dependencies or scripts — is refused: through such a write a registry that
+stores documents as sent would serve another package under a published name and version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from publish_guard.npm.documents import version_identity
+
+# what decides an install: compared for every version the update names
+INSTALL_FIELDS = (
+    "name",
+    "version",
+    "dependencies",
+    "optionalDependencies",
+    "peerDependencies",
+    "peerDependenciesMeta",
+    "bundleDependencies",
+    "bundledDependencies",
+    "scripts",
+    "bin",
+    "directories",
+    "os",
+    "cpu",
+    "libc",
+    "engines",
+    "gypfile",
+)
+_DIST_FIELDS = ("integrity", "shasum")
+_SHOWN = 3  # problems named in the answer
+
+
+def is_publish_attempt(doc: Mapping[str, Any]) -> bool:
+    """A body that means to publish, even a broken one: it carries attachment data, or it names
+    versions without the ``_rev`` that every other document write (deprecate, star, owner) has.
+
+    Deprecate sends the whole document with ``_attachments`` as the registry returned it (no
+    ``data``), star and owner send ``{_id, _rev, ...}``: none of them passes.
+    """
+    attachments = doc.get("_attachments")
+    if isinstance(attachments, Mapping) and any(
+        isinstance(entry, Mapping) and "data" in entry for entry in attachments.values()
+    ):
+        return True
+    return "_rev" not in doc and ("versions" in doc or "_attachments" in doc)
+
+
+def names_versions(doc: Mapping[str, Any]) -> bool:
+    """The update touches versions (so it must be compared with the registry's document)."""
+    return "versions" in doc
+
+
+def update_problems(sent: Mapping[str, Any], current: Mapping[str, Any] | None) -> list[str]:
+    """What ``sent`` (an update's body) changes beyond metadata, compared with ``current`` (the
+    registry's document, ``None`` when the package does not exist). Empty: a metadata update."""
+    versions = sent.get("versions")
+    if versions is None:
+        return []
+    if not isinstance(versions, Mapping):
+        return ["has a 'versions' that is not an object"]
+    have: dict[str, Mapping[str, Any]] = {}
+    if current is not None and isinstance(current.get("versions"), Mapping):
+        for key, manifest in current["versions"].items():
+            if isinstance(manifest, Mapping):
+                have[version_identity(str(key))] = manifest
+    problems: list[str] = []
+    for key, manifest in versions.items():
+        existing = have.get(version_identity(str(key)))
+        if existing is None:
+            problems.append(f"adds version {key}")
+        elif not isinstance(manifest, Mapping):
+            problems.append(f"replaces version {key} with something that is not a manifest")
+        else:
+            problems += [f"changes {what} of {key}" for what in _changes(manifest, existing)]
+    if len(problems) > _SHOWN:
+        problems = [*problems[:_SHOWN], f"{len(problems) - _SHOWN} more"]
+    return problems
+
+
+def _changes(sent: Mapping[str, Any], existing: Mapping[str, Any]) -> list[str]:
+    changed = [f for f in INSTALL_FIELDS if sent.get(f) != existing.get(f)]
+    sent_dist = sent.get("dist") if isinstance(sent.get("dist"), Mapping) else {}
+    have_dist = existing.get("dist") if isinstance(existing.get("dist"), Mapping) else {}
+    assert isinstance(sent_dist, Mapping)
+    assert isinstance(have_dist, Mapping)
+    changed += [f"dist.{f}" for f in _DIST_FIELDS if sent_dist.get(f) != have_dist.get(f)]
+    if _tarball_file(sent_dist.get("tarball")) != _tarball_file(have_dist.get("tarball")):
+        changed.append("dist.tarball")
+    return changed
+
+
+def _tarball_file(url: object) -> str | None:
+    """The tarball's file name: the host and base before it differ by who asked (registries
+    build tarball URLs from the request's host, and ``--public-url`` rewrites them)."""
+    if not isinstance(url, str):
+        return None
+    return url.rpartition("/-/")[2] or url
