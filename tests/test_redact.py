@@ -77,3 +77,23 @@ def test_a_requests_own_secrets_are_replaced_in_any_text_while_it_is_bound() -> 
     finally:
         unbind_request_secrets(token)
     assert "918273" in scrub_text("otp 918273")  # no longer bound: an ordinary number
+
+
+def test_tokens_in_paths_are_redacted_however_they_are_spelt() -> None:
+    from publish_guard.redact import redact_path, secrets_of
+
+    jwt = "eyJhbGciOi.eyJzdWIiOi.SflKxwRJSM"
+    for target in (
+        f"/-/user/token/{jwt}",
+        f"/-/user/token%2F{jwt}",
+        f"/-/USER/token/{jwt}",
+        f"/-%2Fuser%2Ftoken%2F{jwt}",
+        f"/-/npm/v1/tokens/token/{jwt}?x=1",
+    ):
+        assert jwt not in redact_path(target), target
+        assert jwt not in scrub_text(f"DELETE {target} 404"), target
+        assert jwt in secrets_of({}, target), target
+    for name in ("jwt", "authId", "access_key", "pwd", "sessionid"):
+        assert jwt not in redact_path(f"/-/v1/done?{name}={jwt}"), name
+        assert jwt not in scrub_text(f"GET /-/v1/done?x=1&{name}={jwt}"), name
+    assert "s3cr3t-no-scheme" in secrets_of({"authorization": "s3cr3t-no-scheme"}, "/")

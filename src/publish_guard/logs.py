@@ -47,5 +47,36 @@ def configure_logging(fmt: str = "auto", level: str = "info", stream: TextIO | N
         # per request); this runs once, at start-up, before any logger is used
         cache_logger_on_first_use=True,
     )
-    # aiohttp's own loggers (server errors) go through the same stream
-    logging.basicConfig(stream=stream, level=logging.WARNING, format="%(name)s: %(message)s")
+    # aiohttp's own loggers (server errors) go through the same stream, redacted, as JSON lines
+    # when the guard's are (aiohttp quotes a malformed request's line, credentials and all)
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(_StdlibFormatter(as_json=fmt != "console"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
+class _StdlibFormatter(logging.Formatter):
+    """A standard-library log record as one redacted line (JSON, or ``name: message``); its
+    traceback, if any, redacted too and folded into the line."""
+
+    def __init__(self, *, as_json: bool) -> None:
+        super().__init__()
+        self._json = as_json
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = scrub(record.getMessage())
+        trace = scrub(self.formatException(record.exc_info)) if record.exc_info else None
+        if not self._json:
+            return f"{record.name}: {message}" + (f"\n{trace}" if trace else "")
+        event: dict[str, Any] = {
+            "event": message,
+            "logger": record.name,
+            "level": record.levelname.lower(),
+            "timestamp": self.formatTime(record, "%Y-%m-%dT%H:%M:%SZ"),
+        }
+        if trace:
+            event["exception"] = trace
+        return _orjson_dumps(event)

@@ -53,6 +53,16 @@ SECRET_KEYS = frozenset(
         "x-jfrog-art-api",
         "credential",
         "credentials",
+        "jwt",
+        "authid",
+        "auth-id",
+        "access-key",
+        "accesskey",
+        "pwd",
+        "passphrase",
+        "session",
+        "sessionid",
+        "session-id",
     }
 )
 # the names of secrets, not one
@@ -64,16 +74,20 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bnpm_[A-Za-z0-9]{20,}"), REDACTED),
     # scheme://user:password@host
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@\"']+:[^/\s@\"']*@"), rf"\1{REDACTED}@"),
-    # tokens in paths: npm logout, npm token revoke
+    # tokens in paths: npm logout, npm token revoke (any case, the slash encoded or not)
     (
-        re.compile(r"((?:^|(?<=[/\s\"'(]))-/(?:user/token|npm/v1/tokens/token)/)[^/?#\s\"'&)]+"),
+        re.compile(
+            r"(?i)((?:^|(?<=[/\s\"'(]))-(?:/|%2f)(?:user(?:/|%2f)token|npm(?:/|%2f)v1(?:/|%2f)"
+            r"tokens(?:/|%2f)token)(?:/|%2f))[^/?#\s\"'&)]+"
+        ),
         rf"\1{REDACTED}",
     ),
     # ?apikey=…, &token=… in URLs and queries
     (
         re.compile(
-            r"(?i)((?:^|[?&;\s])(?:api[_-]?key|key|token|access[_-]?token|auth|password|secret|sig|"
-            r"signature|x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&\s\"'#]+"
+            r"(?i)((?:^|[?&;\s])(?:api[_-]?key|key|token|access[_-]?token|auth|auth[_-]?id|password|"
+            r"passwd|pwd|passphrase|secret|sig|signature|jwt|access[_-]?key|session(?:[_-]?id)?|"
+            r"x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&\s\"'#]+"
         ),
         rf"\1{REDACTED}",
     ),
@@ -85,7 +99,22 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 # In ASCII text every pattern above needs one of these (most log lines have none, and skip the
 # patterns); a request's own secrets are looked for in every text
-_HINTS = ("bearer", "basic", "auth", "passw", "token", "otp", "secret", "key", "sig", "://", "amz")
+_HINTS = (
+    "bearer",
+    "basic",
+    "auth",
+    "pass",
+    "pwd",
+    "jwt",
+    "session",
+    "token",
+    "otp",
+    "secret",
+    "key",
+    "sig",
+    "://",
+    "amz",
+)
 _MIN_SECRET = 4  # shorter strings are too common to replace (and too weak to be secrets)
 
 _REQUEST_SECRETS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
@@ -135,11 +164,20 @@ def scrub_query(raw_query: str) -> str:
     return "&".join(parts)
 
 
+_TOKEN_PATHS = ("-/user/token/", "-/npm/v1/tokens/token/")
+
+
 def redact_path(raw_target: str) -> str:
     """A request target (path, and query if any) safe to show: tokens in the path and secret
-    query parameters replaced."""
+    query parameters replaced. A path that names a token however it is spelt (``%2F`` for a
+    slash, another case) is shown only up to where the token starts."""
     path, sep, query = raw_target.partition("?")
     path = _PATTERNS[4][0].sub(_PATTERNS[4][1], path)
+    decoded = unquote(path).lower()
+    for marker in _TOKEN_PATHS:
+        at = decoded.find(marker)
+        if at >= 0 and REDACTED not in path:
+            path = decoded[: at + len(marker)] + REDACTED
     return path + (sep + scrub_query(query) if sep else "")
 
 
@@ -148,9 +186,9 @@ def secrets_of(headers: Mapping[str, str], raw_target: str) -> tuple[str, ...]:
     token; Basic's base64 form, ``user:password`` and the password), its one-time password, a
     token in its path and secret query values — each also as it looks URL-encoded."""
     found: list[str] = []
-    authorization = headers.get("authorization", "")
-    scheme, _, credential = authorization.strip().partition(" ")
-    credential = credential.strip()
+    authorization = headers.get("authorization", "").strip()
+    scheme, _, credential = authorization.partition(" ")
+    credential = credential.strip() or scheme  # no scheme: the whole value is the credential
     if credential:
         found.append(credential)
         if scheme.lower() == "basic":
@@ -161,10 +199,16 @@ def secrets_of(headers: Mapping[str, str], raw_target: str) -> tuple[str, ...]:
             found += [decoded, decoded.partition(":")[2]]
     found.append(headers.get("npm-otp", ""))
     path, _, query = raw_target.partition("?")
-    for prefix in ("/-/user/token/", "/-/npm/v1/tokens/token/"):
-        if prefix in path:
-            token = path.split(prefix, 1)[1].split("/", 1)[0]
-            found += [token, unquote(token)]
+    decoded = unquote(path)
+    for marker in _TOKEN_PATHS:
+        at = path.lower().find(marker)  # as npm spells it: the token's own slashes encoded
+        if at >= 0:
+            raw = path[at + len(marker) :].split("/", 1)[0]
+            found += [raw, unquote(raw)]
+        at = decoded.lower().find(marker)  # any other spelling
+        if at >= 0:
+            token = decoded[at + len(marker) :]
+            found += [token, token.split("/", 1)[0], quote(token, safe=""), quote(token)]
     for part in query.split("&"):
         key, sep, value = part.partition("=")
         if sep and is_secret_key(unquote(key)):

@@ -79,6 +79,17 @@ def test_no_secret_reaches_any_output_of_the_guard(guarded: World) -> None:
     http_request("DELETE", w.registry + f"-/npm/v1/tokens/token/{in_key}", headers=auth)
     http_request("GET", w.registry + f"-/whoami?apikey={in_query}&x=1", headers=auth)
     http_request("PUT", w.registry + "-/custom/write", json={"password": in_body}, headers=auth)
+    # the same, spelt otherwise: the slash encoded, another case, other query names, no scheme
+    odd_path, odd_query, bare = "jwt-" + "J" * 30, "done-" + "D" * 30, "bare-" + "A" * 30
+    secrets |= {
+        "a token in an oddly spelt path": odd_path,
+        "a capability in a query": odd_query,
+        "an Authorization without a scheme": bare,
+    }
+    http_request("PUT", w.registry + f"-/user/token%2F{odd_path}", headers=auth)
+    http_request("DELETE", w.registry + f"-/USER/token/{odd_path}", headers=auth)
+    http_request("GET", w.registry + f"-/v1/login/done?authId={odd_query}&jwt={odd_query}")
+    http_request("PUT", w.registry + "-/custom/bare", headers={"authorization": bare})
     http_request(
         "PUT",
         w.registry + "-/user/org.couchdb.user:" + USER,
