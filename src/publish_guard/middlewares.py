@@ -55,6 +55,9 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         failure = error
         response = guard_error_response(request, error)
         status = response.status
+        # the traceback holds the frames of the refused request, and so its body: without
+        # it they are freed now, not when the cycle collector gets round to them
+        error.__traceback__ = error.__context__ = error.__cause__ = None
     except web.HTTPException as exc:
         status = exc.status
         raise

@@ -22,7 +22,7 @@ from tests.harness.servers import ServerThread
 
 MiB = 1024 * 1024
 BODY_LIMIT = 20 * MiB
-CAP = 45 * MiB  # room for two bodies at once
+CAP = 70 * MiB  # room for two bodies at once, each with its tarball decoded
 SLOW = 7.0  # the registry's time to answer: the guard holds what it admitted this long
 CLIENTS = 6
 
