@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from publish_guard.npm import body_scan, integrity, publish_body
+from publish_guard.npm import body_scan, integrity, publish_json
 from publish_guard.npm.body_scan import Received, ScannedText, TarballScan
-from publish_guard.npm.publish_body import build_publish_body
+from publish_guard.registry.tarballs import build_publish_body
 
 MIN = 64  # characters: a "big" text, for these tests
 
@@ -33,8 +33,8 @@ def _scan(body: bytes, cuts: list[int]) -> ScannedText | None:
 
 
 def _found_after_reading(body: bytes) -> tuple[int, int] | None:
-    """What ``publish_body`` searches for when it parses the whole body."""
-    return publish_body.big_string(body, MIN)
+    """What ``publish_json`` searches for when it parses the whole body."""
+    return publish_json.big_string(body, MIN)
 
 
 def _publish(tarball: bytes, decoy: str = "") -> bytes:
@@ -148,28 +148,6 @@ def test_a_received_body_slices_as_its_joined_bytes(
     assert received.slice(start, start + length) == whole[start : start + length]
     assert received.joined() == whole
     assert received.slice(start, start + length) == whole[start : start + length]
-
-
-def test_a_scanned_body_is_parsed_without_copying_its_tarball_text(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(publish_body, "_BIG_DATA", MIN)
-    tarball = os.urandom(3000)
-    doc = build_publish_body({"name": "a", "version": "1.0.0"}, tarball)
-    body = orjson.dumps(doc)
-    pieces = [body[i : i + 500] for i in range(0, len(body), 500)]
-    scan = publish_body.tarball_scan()
-    for piece in pieces:
-        scan.feed(piece)
-    loaded, known = publish_body.load_publish_json(Received(pieces), scan.finish())
-    assert known is not None
-    assert loaded["_attachments"]["a-1.0.0.tgz"]["data"] is known.marker
-    parsed = publish_body.parse_publish_body(loaded, known=known)
-    assert parsed.tarball.data == tarball
-    assert parsed.integrity == doc["versions"]["1.0.0"]["dist"]["integrity"]
-    assert parsed.document() == doc
-    with pytest.raises(ValueError, match="base64"):
-        base64.b64decode(known.marker, validate=True)
 
 
 @pytest.mark.parametrize("size", [3000, 3001, 3002])  # no padding, "==", "="

@@ -1,5 +1,4 @@
 import base64
-import binascii
 import copy
 from typing import Any
 
@@ -8,13 +7,8 @@ import pytest
 
 from publish_guard.npm.integrity import sha1_hex, sri_sha512
 from publish_guard.npm.names import parse_name
-from publish_guard.npm.publish_body import (
-    PublishBodyError,
-    build_publish_body,
-    is_publish_body,
-    load_json_object,
-    parse_publish_body,
-)
+from publish_guard.npm.publish_body import PublishBodyError, is_publish_body, parse_publish_body
+from publish_guard.registry.tarballs import build_publish_body
 
 TARBALL = b"\x1f\x8b pretend this is a gzipped tarball"
 DATA = base64.b64encode(TARBALL).decode()
@@ -170,120 +164,3 @@ def test_build_publish_body_round_trips() -> None:
     )
     parsed = parse_publish_body(built)
     assert (parsed.version, parsed.tag, parsed.tarball.data) == ("1.2.3", "next", TARBALL)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        *("", "QQ==", "QUJD", "QUJDRA==", "QUJDREVG", "QQ==QUJD", "QUJD====", "=QUJ", "QUJDR"),
-        *("QU=D", "QUJD" * 5 + "QQ==", "QUJD" * 4 + "QQ=", "QUJD" * 2 + "QQ==QUJD", "QUJ\nD" * 3),
-    ],
-)
-def test_base64_is_decoded_in_slices_as_strictly_as_whole(
-    text: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Slices of 8 characters: padding or a bad character anywhere is found as ``b64decode``
-    with ``validate=True`` finds it, and the digests are those of the whole."""
-    import base64
-    import binascii
-
-    from publish_guard.npm import integrity, publish_body
-
-    monkeypatch.setattr(publish_body, "_BASE64_SLICE", 8)
-    try:
-        expected: bytes | None = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        expected = None
-    sizes: list[int] = []
-    try:
-        found = integrity.digests_of(publish_body._base64_pieces(text, sizes))
-    except (binascii.Error, ValueError):
-        assert expected is None
-        return
-    assert expected is not None
-    assert (found, sum(sizes)) == (integrity.digests(expected), len(expected))
-
-
-_B64 = "QUJD" * 8  # 32 characters: "big" once the threshold is 16
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        b'{"name":"a","_attachments":{"a-1.0.0.tgz":{"data":"' + _B64.encode() + b'"}}}',
-        b'{"_attachments":{"a.sigstore":{"data":"{\\"x\\":1}"},"a.tgz":{"data":"'
-        + _B64.encode()
-        + b'","length":24}}}',
-        b'{"_attachments":{"a.tgz":{"data":"' + _B64.encode() + b'","data":"QQ=="}}}',
-        b'{"_attachments":{"a.tgz":{"data":"QQ==","data":"' + _B64.encode() + b'"}}}',
-        b'{"_attachments":{"a.tgz":{"data":"QUJD\\/' + _B64.encode() + b'"}}}',
-        b'{"_attachments":{"a.tgz":{"data":"QUJD\\n' + _B64.encode() + b'"}}}',
-        b'{"_attachments":{"a.tgz":{"data":"QUJD\n' + _B64.encode() + b'"}}}',
-        b'{"versions":{"1.0.0":{"data":"' + _B64.encode() + b'"}},"_attachments":{}}',
-        b'{"_attachments":{"a.tgz":{"data":"' + _B64.encode() + b'"}},}',
-        b'[{"_attachments":{"a.tgz":{"data":"' + _B64.encode() + b'"}}}]',
-        b'{"_attachments":{"a.tgz":{"data":"' + _B64.encode() + b'"},'
-        b'"b.tgz":{"data":"\\u0000publish-guard: attachment data"}}}',
-        b'{"_attachments":{"a.tgz":{"data":"' + _B64.encode(),
-    ],
-)
-def test_big_attachment_text_is_parsed_aside_to_the_same_document(
-    body: bytes, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The same document as a whole parse; or, where the body is not valid JSON, the error —
-    or a tarball text that strict decoding refuses (a 400 either way, never a publish)."""
-    from publish_guard.npm import publish_body
-
-    monkeypatch.setattr(publish_body, "_BIG_DATA", 16)
-    try:
-        expected = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        try:
-            doc = load_json_object(body)
-        except PublishBodyError as exc:
-            message = exc.message
-        else:
-            message = ""
-        if message:
-            assert "not valid JSON" in message
-            return
-        texts = [entry["data"] for entry in doc["_attachments"].values()]
-        assert any(not _strict_base64(text) for text in texts), doc
-        return
-    if not isinstance(expected, dict):
-        with pytest.raises(PublishBodyError, match="JSON object"):
-            load_json_object(body)
-        return
-    assert load_json_object(body) == expected
-
-
-def _strict_base64(text: str) -> bool:
-    try:
-        base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return True
-
-
-def test_a_big_tarball_text_that_is_not_base64_is_refused(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from publish_guard.npm import publish_body
-
-    monkeypatch.setattr(publish_body, "_BIG_DATA", 16)
-    body = orjson.dumps(build_publish_body({"name": "a", "version": "1.0.0"}, TARBALL * 4))
-    start = body.index(b'"data":"') + len(b'"data":"')
-    for bad in (b"\\n", b"\\/", b"\n", b"\x01", b"\\u0041", "é".encode()):
-        broken = body[:start] + b"QUJD" + bad + body[start + 4 + len(bad) :]
-        with pytest.raises(PublishBodyError) as caught:
-            parse_publish_body(broken)
-        assert caught.value.code in ("bad_attachment", "invalid_json"), bad
-
-
-def test_a_publish_body_takes_the_aside_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    from publish_guard.npm import publish_body
-
-    monkeypatch.setattr(publish_body, "_BIG_DATA", 16)
-    manifest = {"name": "a", "version": "1.0.0", "readme": 'say "hi"\n'}
-    body = orjson.dumps(build_publish_body(manifest, TARBALL * 4))
-    assert publish_body._load_with_data_aside(body) == orjson.loads(body)

@@ -6,6 +6,7 @@ so the same input gives the same bytes and integrity.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import tarfile
@@ -14,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from publish_guard.npm.publish_body import build_publish_body
+from publish_guard.npm import integrity
 
 # npm packs every entry with this mtime (1985-10-26T08:15:00Z).
 NPM_PACK_MTIME = 499162500
@@ -58,3 +59,45 @@ def make_publish_body(
         registry_url=registry_url,
         access=access,
     )
+
+
+def build_publish_body(
+    manifest: Mapping[str, Any],
+    tarball: bytes,
+    *,
+    tag: str = "latest",
+    registry_url: str = "http://localhost/",
+    access: str | None = None,
+    npm_version: str = "11.19.1",
+    node_version: str = "20.20.2",
+) -> dict[str, Any]:
+    """The body npm 11's libnpmpublish would send for ``manifest`` and ``tarball``."""
+    name = str(manifest["name"])
+    version = str(manifest["version"])
+    filename = f"{name}-{version}.tgz"
+    digests = integrity.digests(tarball)
+    base = registry_url if registry_url.endswith("/") else registry_url + "/"
+    tarball_url = f"{base}{name}/-/{filename}".replace("https://", "http://", 1)
+    version_doc = {
+        **manifest,
+        "_id": f"{name}@{version}",
+        "_nodeVersion": node_version,
+        "_npmVersion": npm_version,
+        "dist": {"integrity": digests.integrity, "shasum": digests.shasum, "tarball": tarball_url},
+    }
+    body: dict[str, Any] = {"_id": name, "name": name}
+    if "description" in manifest:
+        body["description"] = manifest["description"]
+    return {
+        **body,
+        "dist-tags": {tag: version},
+        "versions": {version: version_doc},
+        "access": access,
+        "_attachments": {
+            filename: {
+                "content_type": "application/octet-stream",
+                "data": base64.b64encode(tarball).decode("ascii"),
+                "length": len(tarball),
+            }
+        },
+    }
