@@ -9,8 +9,8 @@ several hashes separated by whitespace, each optionally followed by ``?options``
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -121,43 +121,38 @@ def sha1_hex(data: bytes) -> str:
     return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
-def parse_sri(text: str) -> list[tuple[str, bytes]]:
-    """The ``(algorithm, raw digest)`` pairs of an SRI string, skipping unknown algorithms.
+_SRI_TOKEN = re.compile(r"^([a-z0-9]+)-([^?]+)(\?\S*)?$")
 
-    Raises ``IntegrityError`` when nothing usable is found.
-    """
-    found: list[tuple[str, bytes]] = []
+
+def parse_sri(text: str) -> list[tuple[str, str]]:
+    """The ``(algorithm, digest as written)`` pairs of an SRI string, as npm's ``ssri`` reads
+    them: a digest that is not valid base64 still counts (it names its algorithm, and never
+    matches); unknown algorithms are skipped. Raises ``IntegrityError`` when nothing is left."""
+    found: list[tuple[str, str]] = []
     for token in text.split():
-        algorithm, sep, rest = token.partition("-")
-        if not sep or algorithm not in _ALGORITHMS:
-            continue
-        encoded = rest.split("?", 1)[0]
-        try:
-            raw = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            continue
-        if len(raw) != hashlib.new(algorithm).digest_size:
-            continue
-        found.append((algorithm, raw))
+        match = _SRI_TOKEN.match(token)
+        if match and match.group(1) in _ALGORITHMS:
+            found.append((match.group(1), match.group(2)))
     if not found:
         raise IntegrityError(f"not a usable integrity string: {text!r}")
     return found
 
 
 def matches_sri(data: bytes | Callable[[], bytes], sri: str, known: Digests | None = None) -> bool:
-    """True when the strongest algorithm in ``sri`` has a hash equal to the digest of ``data``
-    (``known``: the digests of ``data``, already computed; ``data`` may be a function giving
-    the bytes, called only when ``known`` lacks the algorithm)."""
+    """True when the strongest algorithm in ``sri`` has a digest equal, as written, to that of
+    ``data`` — what npm checks when it installs (``known``: the digests of ``data``, already
+    computed; ``data`` may be a function giving the bytes, called only when ``known`` lacks the
+    algorithm)."""
     entries = parse_sri(sri)
     strongest = max(_ALGORITHMS.index(algorithm) for algorithm, _ in entries)
     algorithm = _ALGORITHMS[strongest]
     if known is not None and algorithm == "sha512":
-        actual = base64.b64decode(known.integrity.removeprefix("sha512-"))
+        actual = known.integrity.removeprefix("sha512-")
     elif known is not None and algorithm == "sha1":
-        actual = bytes.fromhex(known.shasum)
+        actual = base64.b64encode(bytes.fromhex(known.shasum)).decode("ascii")
     else:
-        actual = hashlib.new(algorithm, _bytes(data)).digest()
-    return any(raw == actual for name, raw in entries if name == algorithm)
+        actual = base64.b64encode(hashlib.new(algorithm, _bytes(data)).digest()).decode("ascii")
+    return any(digest == actual for name, digest in entries if name == algorithm)
 
 
 def verify(
