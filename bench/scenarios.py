@@ -433,7 +433,7 @@ class Scenarios:
                 answer = timed_request("GET", self.s.static + name, headers={"accept": accept})
                 _expect(answer, (200,), "the document")
             else:
-                # a new credential each time: the guard remembers a taken version per credential
+                # the guard remembers nothing between publishes: every collision is a look-up
                 auth = {"authorization": f"Bearer bench-{secrets.token_hex(8)}"}
                 answer = timed_request("PUT", self.s.guard.url + name, body, auth)
                 _expect(answer, (403,), "the collision")

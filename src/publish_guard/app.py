@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import structlog
 from aiohttp import web
 
-from publish_guard import __version__
+from publish_guard import __version__, badhttp
 from publish_guard.catalogue import add_catalogue_routes
 from publish_guard.config import Settings
 from publish_guard.detect import Detection, detect, keep_detecting
@@ -32,6 +32,7 @@ log = structlog.get_logger("publish_guard")
 
 
 def create_app(settings: Settings) -> web.Application:
+    badhttp.install()
     app = web.Application(
         middlewares=[request_context, status_access, target_check],
         handler_args={

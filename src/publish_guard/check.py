@@ -18,11 +18,11 @@ import orjson
 from yarl import URL
 
 from publish_guard.config import ConfigError, parse_base_url
-from publish_guard.explain.publish import suggestion_facts, verdict_error
+from publish_guard.explain.publish import availability
 from publish_guard.flavors import FLAVORS, GENERIC, flavor_from_url
 from publish_guard.npm.documents import ABBREVIATED_MEDIA_TYPE, is_valid_version, version_identity
 from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
-from publish_guard.publish.verdict import Outcome, judge
+from publish_guard.publish.verdict import judge
 
 FREE, TAKEN, UNKNOWN = 0, 1, 2
 
@@ -80,20 +80,8 @@ async def ask(
                     "outcome": "unknown",
                     "error": f"{registry} answered HTTP {response.status} for {name.full}",
                 }
-    verdict = judge(
-        document, version, integrity="", shasum="", reserves_unpublished=flavor.reserves_unpublished
-    )
-    answer = {
-        "package": name.full,
-        "version": version,
-        "publishable": not verdict.taken,
-        "outcome": "exists" if verdict.outcome is Outcome.IDENTICAL else verdict.outcome.value,
-        "suggestions": suggestion_facts(verdict.suggestions),
-    }
-    if verdict.taken:
-        error = verdict_error(verdict, name.full, flavor)
-        answer.update(error=error.error, hint=error.hint, code=error.code)
-    return answer
+    verdict = judge(document, version, reserves_unpublished=flavor.reserves_unpublished)
+    return availability(verdict, name.full, flavor)
 
 
 def main(argv: list[str]) -> int:

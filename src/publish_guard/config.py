@@ -12,7 +12,6 @@ import argparse
 import fnmatch
 import re
 import ssl
-import tempfile
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from yarl import URL
+
+from publish_guard.lockdir import UnsafeLockDir, default_lock_dir, prepare_lock_dir
 
 ENV_PREFIX = "PUBLISH_GUARD_"
 T = TypeVar("T")
@@ -147,8 +148,11 @@ def _secret(text: str) -> str | None:
     return text or None
 
 
-def _path_or_off(text: str) -> Path | None:
-    return None if text.strip().lower() in ("off", "none", "") else Path(text).expanduser()
+def _lock_dir(text: str) -> Path | None:
+    lowered = text.strip().lower()
+    if lowered in ("off", "none", ""):
+        return None
+    return default_lock_dir() if lowered == "auto" else Path(text).expanduser()
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,10 +270,12 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "lock_dir",
-        _path_or_off,
-        str(Path(tempfile.gettempdir()) / "publish-guard-locks"),
+        _lock_dir,
+        "auto",
         "directory for per-package lock files, so that worker processes and guards on one host "
-        "serialise publishes of a package; 'off' for in-process locks only",
+        "serialise publishes of a package: the guard's own (made 0700; one that others can "
+        "write is refused at start-up); auto: $XDG_RUNTIME_DIR/publish-guard-locks or "
+        "<tmp>/publish-guard-locks-<uid>; 'off' for in-process locks only",
         "DIR",
     ),
     Option(
@@ -319,12 +325,37 @@ OPTIONS: tuple[Option, ...] = (
         "SIZE",
     ),
     Option(
+        "max_unpacked_size",
+        parse_size,
+        "512mb",
+        "largest size a publish's tarball may unpack to (its package.json is read, and dev mode "
+        "rewrites it); over it the publish gets a 413",
+        "SIZE",
+    ),
+    Option(
+        "max_tarball_entries",
+        _positive_int,
+        "100000",
+        "most files a publish's tarball may hold; over it the publish gets a 413",
+        "N",
+    ),
+    Option(
+        "manifest_check",
+        _choice("refuse", "warn"),
+        "refuse",
+        "a publish whose manifest disagrees with the tarball's package.json on what decides an "
+        "install (dependencies, scripts, bin, engines, ...): refuse it (400), or only log a "
+        "warning (for registries that rewrite manifests)",
+        "MODE",
+    ),
+    Option(
         "max_publish_memory",
         parse_size,
         "512mb",
-        "request bodies the guard holds to check them (publishes, document updates; a "
-        "compressed body's decoded copy too), all requests of one process together; a body "
-        "over it waits up to 10s, then gets 503 with Retry-After, which npm retries",
+        "memory for the bodies the guard holds to check them (publishes and document updates, "
+        "with a compressed body's decoded copy and a publish's decoded tarball), all requests of "
+        "one process together; a body over it waits up to 10s, then gets 503 with Retry-After, "
+        "which npm retries",
         "SIZE",
     ),
     Option(
@@ -387,6 +418,9 @@ class Settings:
     idle_timeout: float
     publish_timeout: float
     max_publish_size: int
+    max_unpacked_size: int
+    max_tarball_entries: int
+    manifest_check: str
     max_publish_memory: int
     allow_writes: tuple[AllowedWrite, ...]
     workers: int
@@ -486,6 +520,21 @@ def load_settings(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
             f"--upstream is required (or {ENV_PREFIX}UPSTREAM): the URL of the npm registry "
             "to protect, e.g. https://artifactory.example.com/artifactory/api/npm/npm-local/"
         )
+    if values["dev_mode"] == "off" and (values["dev_scopes"] or values["dev_tags"]):
+        named = [
+            *(f"--dev-scope {v}" for v in values["dev_scopes"]),
+            *(f"--dev-tag {v}" for v in values["dev_tags"]),
+        ]
+        raise ConfigError(
+            f"{', '.join(named)} does nothing while dev mode is off: add --dev-mode always "
+            "(every such publish becomes -dev.N) or --dev-mode on-conflict (only when the "
+            "version exists)"
+        )
+    if values["lock_dir"] is not None:
+        try:
+            prepare_lock_dir(values["lock_dir"])
+        except UnsafeLockDir as exc:
+            raise ConfigError(f"--lock-dir: {exc}") from None
     if values["max_publish_memory"] < values["max_publish_size"]:
         raise ConfigError(
             f"--max-publish-memory ({values['max_publish_memory']} bytes) must be at least "

@@ -43,10 +43,31 @@ def test_metadata_changes_pass() -> None:
     assert update_problems({"_id": "w", "_rev": "3-a", "maintainers": []}, None) == []
 
 
-def test_tarball_urls_may_name_another_host() -> None:
+def test_tarball_urls_may_name_the_guard_but_no_other_host() -> None:
     moved = _manifest("1.0.0")
     moved["dist"] = {**moved["dist"], "tarball": "http://guard.example.com:8080/w/-/w-1.0.0.tgz"}
-    assert update_problems({"versions": {"1.0.0": moved}}, CURRENT) == []
+    bases = (("http://registry.example.com/", "http://guard.example.com:8080/"),)
+    assert update_problems({"versions": {"1.0.0": moved}}, CURRENT, bases) == []
+    assert update_problems({"versions": {"1.0.0": moved}}, CURRENT) == [
+        "changes dist.tarball of 1.0.0"
+    ]
+
+
+def test_version_keys_compare_exactly_and_attachments_are_refused() -> None:
+    """A registry stores the key it is sent: v1.0.0 or 1.0.0+b would be versions of their own;
+    an _attachments entry makes Verdaccio run its publish steps (and crash without data)."""
+    for key in ("v1.0.0", "1.0.0+build", "=1.0.0"):
+        assert update_problems({"versions": {key: _manifest("1.0.0")}}, CURRENT) == [
+            f"adds version {key}"
+        ]
+    attached = {"_id": "w", "_rev": "3-a", "_attachments": {"w-1.0.0.tgz": {"length": 5}}}
+    assert update_problems(attached, CURRENT) == [
+        "carries attachments (a registry would run its publish steps on them)"
+    ]
+    flagged = _manifest("1.0.0", hasInstallScript=True)
+    assert update_problems({"versions": {"1.0.0": flagged}}, CURRENT) == [
+        "changes hasInstallScript of 1.0.0"
+    ]
 
 
 def test_what_an_install_gets_cannot_change() -> None:

@@ -25,40 +25,26 @@ def _doc(**extra: object) -> dict[str, Any]:
     }
 
 
-def _judge(
-    doc: Mapping[str, Any] | None,
-    version: str,
-    *,
-    npmjs: bool = False,
-    integrity: str = "x",
-    shasum: str = "zz",
-) -> Outcome:
+def _judge(doc: Mapping[str, Any] | None, version: str, *, npmjs: bool = False) -> Outcome:
     return judge(
-        doc,
-        version,
-        integrity=integrity,
-        shasum=shasum,
-        reserves_unpublished=npmjs,
-        now=datetime(2026, 11, 21, tzinfo=UTC),
+        doc, version, reserves_unpublished=npmjs, now=datetime(2026, 11, 21, tzinfo=UTC)
     ).outcome
 
 
-def test_free_exists_identical() -> None:
+def test_free_and_exists() -> None:
     assert _judge(None, "1.0.0") is Outcome.FREE
     assert _judge(_doc(), "2.0.0") is Outcome.FREE
     assert _judge(_doc(), "1.0.0") is Outcome.EXISTS
     assert _judge(_doc(), "v1.0.0+meta") is Outcome.EXISTS
-    assert _judge(_doc(), "1.0.0", integrity=SRI) is Outcome.IDENTICAL
-    assert _judge(_doc(), "1.1.0", shasum="CD") is Outcome.IDENTICAL
 
 
 def test_facts_of_an_existing_version() -> None:
-    verdict = judge(_doc(), "1.1.0", integrity="x", shasum="y", reserves_unpublished=False)
+    verdict = judge(_doc(), "1.1.0", reserves_unpublished=False)
     assert verdict.published_at == "2026-01-03T00:00:00.000Z"
     assert verdict.deprecated == "old"
     assert verdict.suggestions is not None
     assert verdict.suggestions.patch == "1.1.1"
-    assert verdict.for_tarball("x", "cd").outcome is Outcome.IDENTICAL
+    assert verdict.existing_manifest == _doc()["versions"]["1.1.0"]
 
 
 def test_unpublished_versions_are_reserved_only_where_the_registry_says_so() -> None:

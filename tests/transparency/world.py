@@ -60,6 +60,7 @@ class World:
     plain_documents: bool = False  # the guard rewrites tarball URLs (asks documents plain)
     guard_url: str = ""  # the guard's own address (its status page), in the guard world
     log: Path | None = None  # the guard's log, in the guard world
+    pid: int | None = None  # the guard's process, in the guard world
 
     def client(self, tool: ClientTool, name: str, *, token: bool = True) -> Client:
         return Client(tool, self.registry, self.token if token else None, self.workdir / name)
@@ -126,7 +127,7 @@ def world(kind: str, upstream_kind: str, workdir: Path, *guard_args: str) -> Ite
             "debug",
             *guard_args,
         )
-        guard_url, _ = stack.enter_context(guard_process(back.url + npm_path, *args, log=log))
+        guard_url, process = stack.enter_context(guard_process(back.url + npm_path, *args, log=log))
         front = RecordingProxy(guard_url, tag=True, port=port).start()
         stack.callback(front.stop)
         yield World(
@@ -140,4 +141,5 @@ def world(kind: str, upstream_kind: str, workdir: Path, *guard_args: str) -> Ite
             plain_documents=True,
             guard_url=guard_url,
             log=log,
+            pid=process.pid,
         )

@@ -95,6 +95,7 @@ EXAMPLES: dict[str, Example] = {
             "registry": "Artifactory",
             "published": " (published 2026-03-02 09:14 UTC)",
             "highest": "the highest version is 1.2.0; ",
+            "differs": "",
             "free": _FREE,
             "next_step": _NEXT_STEP,
         },
@@ -308,6 +309,32 @@ EXAMPLES: dict[str, Example] = {
         },
         request="PUT /widget",
     ),
+    "UPSTREAM_DOCUMENT": Example(
+        Group.UPSTREAM,
+        {
+            "package": "widget",
+            "host": "artifactory.example.com",
+            "detail": "its 'versions' is a list, not an object",
+            "upstream": _ARTIFACTORY["upstream"],
+        },
+    ),
+    "MANIFEST_MISMATCH": Example(
+        Group.REFUSAL,
+        {"package": "widget", "version": "1.2.1", "fields": "dependencies, scripts.postinstall"},
+    ),
+    "TARBALL_INVALID": Example(
+        Group.REFUSAL,
+        {"package": "widget", "version": "1.2.1", "detail": "is not gzip-compressed"},
+    ),
+    "TARBALL_TOO_LARGE": Example(
+        Group.REFUSAL,
+        {
+            "package": "widget",
+            "version": "1.2.1",
+            "detail": "unpacks to more than 536870912 bytes",
+        },
+    ),
+    "LOCK_BUSY": Example(Group.REFUSAL, {"package": "widget", "seconds": "300"}),
     "CLIENT_TOO_SLOW": Example(
         Group.REFUSAL,
         {"method": "PUT", "target": "/widget", "seconds": "60"},

@@ -52,12 +52,34 @@ def suggestion_facts(suggestions: Suggestions | None) -> dict[str, Any]:
     }
 
 
+def differs_clause(differs: list[str] | tuple[str, ...]) -> str:
+    """What a republish of an existing version changes, as a clause of VERSION_EXISTS."""
+    fields = [d for d in differs if d != "tarball" and not d.startswith("dist-tag ")]
+    tags = [d.removeprefix("dist-tag ") for d in differs if d.startswith("dist-tag ")]
+    if "tarball" in differs or not differs:
+        return ""
+    if fields:
+        what = ", ".join(fields) + (f" and dist-tag {', '.join(tags)}" if tags else "")
+        return f"; this publish has the same tarball but other {what}, so it is not a retry"
+    return (
+        f"; it is there with the same content, but dist-tag {', '.join(tags)} does not point at it"
+    )
+
+
 def verdict_error(
-    verdict: Verdict, package: str, flavor: Flavor, *, dev_hint: str | None = None
+    verdict: Verdict,
+    package: str,
+    flavor: Flavor,
+    *,
+    dev_hint: str | None = None,
+    differs: list[str] | tuple[str, ...] = (),
+    step: str | None = None,
 ) -> GuardError:
-    """The refusal for a taken version (EXISTS, RESERVED, BLOCKED)."""
+    """The refusal for a taken version (EXISTS, RESERVED, BLOCKED); ``differs``: what a
+    republish changes (``"tarball"``, manifest fields, ``"dist-tag <tag>"``); ``step``: the
+    next step, when it is not a new version."""
     suggestions = verdict.suggestions
-    step = next_step(verdict.version, suggestions, dev_hint)
+    step = step or next_step(verdict.version, suggestions, dev_hint)
     body: dict[str, Any] = {
         "existing": {
             "version": verdict.existing or verdict.version,
@@ -100,4 +122,28 @@ def verdict_error(
     )
     if flavor.reuse_hint:
         body["reuse"] = flavor.reuse_hint
-    return GuardError("VERSION_EXISTS", published=published, highest=highest, **common)
+    if differs:
+        body["differs"] = list(differs)
+    return GuardError(
+        "VERSION_EXISTS",
+        published=published,
+        highest=highest,
+        differs=differs_clause(differs),
+        **common,
+    )
+
+
+def availability(verdict: Verdict, package: str, flavor: Flavor) -> dict[str, Any]:
+    """The answer of a pre-flight check (``/-/guard/check`` and ``publish-guard check``): can
+    ``package@version`` be published, and if not, the refusal a publish would get."""
+    answer: dict[str, Any] = {
+        "package": package,
+        "version": verdict.version,
+        "publishable": not verdict.taken,
+        "outcome": verdict.outcome.value,
+        "suggestions": suggestion_facts(verdict.suggestions),
+    }
+    if verdict.taken:
+        error = verdict_error(verdict, package, flavor)
+        answer.update(error=error.error, hint=error.hint, code=error.code, **error.extra_body)
+    return answer

@@ -88,6 +88,15 @@ TEXTS: dict[str, Text] = {
         "Check that {upstream} is the npm API URL of the registry, not another service.",
         "The upstream's answer could not be parsed as HTTP.",
     ),
+    "UPSTREAM_DOCUMENT": Text(
+        502,
+        "publish-guard could not judge {package}: the registry {host} sent a package document "
+        "it cannot read ({detail}); nothing was sent to the registry",
+        "Ask the registry's operator to look at {package} at {upstream}; publishing again is safe "
+        "once its document is whole.",
+        "The upstream's package document is not shaped as npm documents it (versions, "
+        "dist-tags or time of the wrong kind), so the guard cannot tell which versions exist.",
+    ),
     "UPSTREAM_NOT_READY": Text(
         503,
         "publish-guard is not ready: the upstream registry {host} does not answer its ping "
@@ -117,8 +126,8 @@ TEXTS: dict[str, Text] = {
     "VERSION_EXISTS": Text(
         403,
         "You cannot publish over the previously published versions: {version}. {package}@"
-        "{version} is already in {registry}{published} and a published version never changes; "
-        "{highest}next free: {free}",
+        "{version} is already in {registry}{published} and a published version never "
+        "changes{differs}; {highest}next free: {free}",
         "{next_step}",
         "The version is already published. Registries never let a published version change, so "
         "that a package cannot be altered under its users.",
@@ -314,6 +323,43 @@ TEXTS: dict[str, Text] = {
         "Send the body uncompressed (npm, pnpm and yarn do) or gzip-encoded.",
         "The body is compressed with a Content-Encoding the guard cannot decode, so it cannot "
         "be checked.",
+    ),
+    "MANIFEST_MISMATCH": Text(
+        400,
+        "publish-guard refused the publish of {package}@{version}: its manifest differs from the "
+        "package.json in its tarball in {fields} (what the registry would show is not what would "
+        "install); nothing was sent to the registry",
+        "Publish with npm, pnpm or yarn, which send the tarball's own package.json; if a tool "
+        "between rewrites manifests on purpose, ask the operator for --manifest-check warn.",
+        "The manifest in the publish body (what the registry serves and npm installs from) and "
+        "package/package.json in the tarball disagree on dependencies, scripts, bin, engines, os, "
+        "cpu, name or version: 'manifest confusion', which can hide an install script or a "
+        "dependency.",
+    ),
+    "TARBALL_INVALID": Text(
+        400,
+        "publish-guard refused the publish of {package}@{version}: its tarball {detail}; nothing "
+        "was sent to the registry",
+        "Pack and publish again with npm, pnpm or yarn; 'npm pack' shows what the tarball holds.",
+        "The tarball is not a gzip-compressed tar with a package/package.json, as npm pack makes.",
+    ),
+    "TARBALL_TOO_LARGE": Text(
+        413,
+        "publish-guard refused the publish of {package}@{version}: its tarball {detail}, over the "
+        "guard's limits (max_unpacked_size, max_tarball_entries); nothing was sent to the registry",
+        "Leave build output and tests out of the package ('npm pack --dry-run' lists what is in "
+        "it), or ask the operator to raise --max-unpacked-size or --max-tarball-entries.",
+        "The tarball unpacks to more bytes or files than the guard reads (a compression bomb is "
+        "stopped there).",
+    ),
+    "LOCK_BUSY": Text(
+        503,
+        "publish-guard could not start the publish of {package}: another publish of it has held "
+        "the package's lock for {seconds}s; nothing was sent to the registry",
+        "Retry in a moment (npm retries this on its own); if it lasts, ask the operator what "
+        "holds the lock.",
+        "Publishes of one package are serialised; this one waited longer than the publish "
+        "timeout for the one before it.",
     ),
     "CLIENT_TOO_SLOW": Text(
         408,

@@ -30,7 +30,7 @@ import semver
 from publish_guard.npm import integrity
 from publish_guard.npm.documents import version_identity
 from publish_guard.npm.publish_body import SIGSTORE_SUFFIX, PublishBody, parse_publish_body
-from publish_guard.npm.tarball import rewrite_package_version
+from publish_guard.npm.tarball import Limits, rewrite_package_version
 
 DEFAULT_TAG = "latest"
 _DEV_SUFFIX = re.compile(r"(?:^|\.)dev\.(0|[1-9][0-9]*)$")
@@ -105,6 +105,7 @@ def rewrite_publish_body(
     *,
     registry_tarball_base: str | None,
     dev_tag: str = "dev",
+    limits: Limits | None = None,
 ) -> tuple[dict[str, Any], RewriteFacts]:
     """A new publish body for ``new_version``, consistent everywhere; ``doc`` is not changed.
 
@@ -112,13 +113,31 @@ def rewrite_publish_body(
     ``registry_tarball_base`` is given: then it is rebuilt the way npm builds it,
     ``<base>/<name>/-/<attachment file name>``. Raises ``PublishBodyError`` for a body that is
     not a valid publish, ``ProvenanceError`` for a signed one, ``TarballError`` for a broken
-    tarball and ``ValueError`` for an invalid ``new_version``.
+    tarball (or one over ``limits``) and ``ValueError`` for an invalid ``new_version``.
     """
-    body = parse_publish_body(doc)
+    return rewrite_parsed(
+        parse_publish_body(doc),
+        new_version,
+        registry_tarball_base=registry_tarball_base,
+        dev_tag=dev_tag,
+        limits=limits,
+    )
+
+
+def rewrite_parsed(
+    body: PublishBody,
+    new_version: str,
+    *,
+    registry_tarball_base: str | None = None,
+    dev_tag: str = "dev",
+    limits: Limits | None = None,
+) -> tuple[dict[str, Any], RewriteFacts]:
+    """``rewrite_publish_body`` for a body already parsed."""
+    doc = body.document()
     _refuse_provenance(body)
     if not semver.Version.is_valid(new_version):
         raise ValueError(f"not a valid version: {new_version!r}")
-    tarball = rewrite_package_version(body.tarball.data, new_version)
+    tarball = rewrite_package_version(body.tarball.data, new_version, limits=limits)
     digests = integrity.digests(tarball)
     old_file = body.tarball.filename
     new_file = old_file[: -len(f"{body.version}.tgz")] + f"{new_version}.tgz"

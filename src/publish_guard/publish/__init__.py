@@ -1,17 +1,21 @@
-"""Publishes: recognised, validated, checked against the upstream, forwarded, and explained.
+"""Writes: understood, checked against the upstream, forwarded as sent, and explained.
 
-The walk of one publish (``pipeline.publish``)::
+The walk of one publish, top to bottom:
 
-    read body (≤ max_publish_size, else 413); from 64 KiB on, the package's look-up starts
-      when the headers arrive, and a tarball text of 1 MiB or more is decoded and hashed as
-      it arrives (``npm.body_scan``)
-    → parse and validate (400 on anything broken; nothing is forwarded)
-    → per-package lock (concurrent publishes through one guard are serialised)
-    → look the version up upstream with the caller's own credentials (abbreviated document
-      first, the full one only when ``time`` matters); the early look-up is used only if no
-      publish of the package ended since it began
-    → judge: free → forward the original bytes (the pieces as read); exists → 403 collision
-      (or, for identical content, success without forwarding); reserved → 400
-    → forward, then verify: a 4xx is re-checked and explained; a 5xx, reset or timeout after the
-      body was sent is resolved by looking the version up again (landed / not landed)
+``route``       every request is classified (``writes``): reads stream through; a publish or
+                a document update is read (``body``: JSON in UTF-8, within the size limit, the
+                memory budget and the pace), other writes to a package are serialised with its
+                publishes, unknown writes get a 405
+``publish_json`` the body is parsed once; a big tarball's text is located in the body, never
+                copied out (``npm.publish_json``), then validated (``npm.publish_body``)
+``pipeline``    the tarball is read within its limits (off the event loop); under the
+                package's lock the registry is looked up, fresh (``lookup``), and
+``policies``    decide, in order, each a pure function of the publish and that look-up:
+                the manifest is the tarball's → dev mode → npmjs reservations → collision or
+                identical republish
+``forwarding``  what they let through is sent (a dev publish rewritten, off the loop), and the
+                registry's answer verified: a 4xx is looked into again, a lost answer resolved
+                by a look-up (landed / not landed), a dev version taken meanwhile chosen again
+``updates``     a document update (deprecate, owner, unpublish of a version) may change
+                metadata only
 """

@@ -11,9 +11,10 @@ import orjson
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from publish_guard.explain import GuardError
-from publish_guard.npm.documents import ABBREVIATED_MEDIA_TYPE
+from publish_guard.npm.documents import ABBREVIATED_MEDIA_TYPE, version_identity
 from publish_guard.npm.names import PackageName
-from publish_guard.publish.state import Held, Stamp
+from publish_guard.npm.packument import shape_problem
+from publish_guard.publish.locks import Held, Stamp
 from publish_guard.upstream import GUARD_AGENT, Upstream
 
 MAX_DOCUMENT_SIZE = 512 * 1024**2
@@ -83,9 +84,47 @@ async def fetch_document(
                 detail="the package document is not JSON",
             ),
         )
-    if not isinstance(document, dict):
-        return Lookup(None, None, full)
+    problem = shape_problem(document) if isinstance(document, dict) else "it is not an object"
+    if problem is not None:
+        return Lookup(
+            None,
+            None,
+            full,
+            GuardError(
+                "UPSTREAM_DOCUMENT",
+                host=upstream.host,
+                package=name.full,
+                detail=problem,
+                upstream=str(upstream.base),
+            ),
+        )
     return Lookup(200, document, full)
+
+
+async def look_up(
+    upstream: Upstream,
+    name: PackageName,
+    headers: CIMultiDict[str],
+    version: str,
+    *,
+    full: bool,
+    first: Lookup | None = None,
+) -> Lookup:
+    """The package as the registry has it now, for judging ``version``: the abbreviated
+    document, and the full one when the version is in it (its whole manifest and publish time
+    are compared and shown) or ``full`` is asked (a registry that never reuses a version needs
+    ``time`` for every publish). ``first``: an abbreviated look-up already made (the early
+    one)."""
+    lookup = first or await fetch_document(upstream, name, headers, full=False)
+    if lookup.document is None:
+        return lookup
+    wanted = version_identity(version)
+    present = any(version_identity(key) == wanted for key in lookup.document.get("versions") or {})
+    if (present or full) and not lookup.full:
+        complete = await fetch_document(upstream, name, headers, full=True)
+        if complete.document is not None or complete.failure is not None:
+            return complete
+    return lookup
 
 
 class EarlyLookup:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from publish_guard.explain import GuardError
-from publish_guard.explain.publish import suggestion_facts, verdict_error
+from publish_guard.explain.publish import availability
 from publish_guard.keys import PUBLISHER
 from publish_guard.npm.documents import is_valid_version
 from publish_guard.npm.names import InvalidPackageName, name_from_path_segment
-from publish_guard.publish.lookup import fetch_document, lookup_headers
-from publish_guard.publish.verdict import Outcome, Verdict
+from publish_guard.publish.lookup import look_up, lookup_headers
+from publish_guard.publish.verdict import judge
 
 PREFIX = "/-/guard/check/"
 
@@ -29,11 +27,17 @@ async def check(request: web.Request) -> web.Response:
             "INVALID_PUBLISH", package=name.full, detail=f"invalid version: {version!r}"
         )
     service = request.app[PUBLISHER]
-    asking = lookup_headers(request.headers)
-    first = await fetch_document(service.upstream, name, asking, full=False)
-    if first.status not in (200, 404):
+    reserves = service.flavor.reserves_unpublished
+    lookup = await look_up(
+        service.upstream, name, lookup_headers(request.headers), version, full=reserves
+    )
+    if lookup.failure is not None and lookup.failure.code == "UPSTREAM_DOCUMENT":
+        raise lookup.failure
+    if not lookup.known:
         cause = (
-            first.failure.error if first.failure else f"the registry answered HTTP {first.status}"
+            lookup.failure.error
+            if lookup.failure
+            else f"the registry answered HTTP {lookup.status}"
         )
         return web.json_response(
             {
@@ -45,21 +49,5 @@ async def check(request: web.Request) -> web.Response:
             },
             status=200,
         )
-    verdict = Verdict(Outcome.FREE, version)
-    if first.document is not None:
-        verdict = service.judge(first.document, version)
-        if verdict.taken or service.flavor.reserves_unpublished:
-            full = await fetch_document(service.upstream, name, asking, full=True)
-            if full.document is not None:
-                verdict = service.judge(full.document, version)
-    body: dict[str, Any] = {
-        "package": name.full,
-        "version": version,
-        "publishable": not verdict.taken,
-        "outcome": "exists" if verdict.outcome is Outcome.IDENTICAL else verdict.outcome.value,
-        "suggestions": suggestion_facts(verdict.suggestions),
-    }
-    if verdict.taken:
-        error = verdict_error(verdict, name.full, service.flavor)
-        body.update(error=error.error, hint=error.hint, code=error.code, **error.extra_body)
-    return web.json_response(body)
+    verdict = judge(lookup.document, version, reserves_unpublished=reserves)
+    return web.json_response(availability(verdict, name.full, service.flavor))

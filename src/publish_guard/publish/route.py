@@ -12,22 +12,24 @@ import asyncio
 
 from aiohttp import web
 
-from publish_guard.codings import CodingError, content_codings, decode
+from publish_guard.config import Settings
 from publish_guard.explain import GuardError
 from publish_guard.keys import PUBLISHER, SETTINGS, TARGET, VIA_DEV_PREFIX
 from publish_guard.npm.body_scan import Received
 from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
-from publish_guard.npm.publish_body import (
-    PublishBodyError,
-    is_publish_body,
-    load_publish_json,
-    parse_publish_body,
-    tarball_scan,
-)
+from publish_guard.npm.publish_body import is_publish_body, parse_publish_body
+from publish_guard.npm.publish_json import PublishBodyError, load_document, tarball_scan
 from publish_guard.passthrough import passthrough
-from publish_guard.publish.body import drain, human_size, read_body
+from publish_guard.publish.body import (
+    check_framing,
+    drain,
+    human_size,
+    read_body,
+    read_checked_body,
+)
 from publish_guard.publish.budget import Held, OverBudget
 from publish_guard.publish.devmode import hidden_from_publish_check
+from publish_guard.publish.locks import LockBusy
 from publish_guard.publish.lookup import EarlyLookup, fetch_document, lookup_headers
 from publish_guard.publish.updates import is_publish_attempt, names_versions, update_problems
 from publish_guard.publish.writes import Write, WriteKind, classify
@@ -35,6 +37,7 @@ from publish_guard.redact import redact_path
 from publish_guard.status.recorder import note
 
 EARLY_FROM = 64 * 1024  # bytes of body: from here on the look-up runs while the body is read
+SMALL_WRITE = 1024 * 1024  # the body of a dist-tag, access or unpublish write
 _CHECKED = (WriteKind.DOCUMENT_PUT, WriteKind.PUBLISH, WriteKind.DOCUMENT_UPDATE)
 
 
@@ -58,11 +61,7 @@ async def registry(request: web.Request) -> web.StreamResponse:
     if write.kind in _CHECKED:
         return await _checked_write(request, write)
     if write.kind is WriteKind.PACKAGE_WRITE:
-        assert write.package is not None
-        note(request, write.package).write = True
-        service = request.app[PUBLISHER]
-        async with service.locks.hold(write.package, str(service.upstream.base)):
-            return await passthrough(request)
+        return await _package_write(request, write)
     note(request, redact_path(relative)).write = True
     if write.kind is WriteKind.ACCOUNT_WRITE or any(
         allowed.matches(request.method, relative) for allowed in request.app[SETTINGS].allow_writes
@@ -76,6 +75,33 @@ async def registry(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def _package_write(request: web.Request, write: Write) -> web.StreamResponse:
+    """A dist-tag change, an unpublish, an access change: serialised with the package's
+    publishes. Its (small) body is read first, so that a client dribbling it never holds the
+    package's lock."""
+    assert write.package is not None
+    note(request, write.package).write = True
+    service, settings = request.app[PUBLISHER], request.app[SETTINGS]
+    held = Held(service.budget)
+    try:
+        body = await read_body(
+            request,
+            SMALL_WRITE,
+            write.package,
+            held,
+            settings.read_timeout,
+            settings.publish_timeout,
+        )
+        async with service.locks.hold(write.package, service.scope):
+            return await passthrough(request, body=body.joined() if body.size else None)
+    except OverBudget as exc:
+        raise _busy(service.budget.limit, exc.wanted, service.budget.wait) from None
+    except LockBusy as busy:
+        raise _lock_busy(busy) from None
+    finally:
+        held.release()
+
+
 async def _checked_write(request: web.Request, write: Write) -> web.StreamResponse:
     """A publish or a document update: its body is read (within the memory budget), decoded
     for inspection if it came encoded, and checked; what is forwarded is the body as sent."""
@@ -83,12 +109,7 @@ async def _checked_write(request: web.Request, write: Write) -> web.StreamRespon
     path_name = write.package
     note(request, path_name)
     what = "update" if write.kind is WriteKind.DOCUMENT_UPDATE else "publish"
-    try:
-        codings = content_codings(request.headers.get("Content-Encoding"))
-    except CodingError as exc:
-        raise GuardError(
-            "UNSUPPORTED_ENCODING", what=what, package=path_name, detail=str(exc)
-        ) from None
+    codings = check_framing(request, what, path_name)
     service = request.app[PUBLISHER]
     held = Held(service.budget)
     early = None
@@ -101,6 +122,8 @@ async def _checked_write(request: web.Request, write: Write) -> web.StreamRespon
     except OverBudget as exc:
         await drain(request, request.app[SETTINGS].read_timeout)
         raise _busy(service.budget.limit, exc.wanted, service.budget.wait) from None
+    except LockBusy as busy:
+        raise _lock_busy(busy) from None
     finally:
         held.release()
         if early is not None:
@@ -119,22 +142,12 @@ async def _read_and_check(
     path_name = write.package
     scan = tarball_scan()
     try:
-        body = await read_body(
-            request,
-            settings.max_publish_size,
-            path_name,
-            held,
-            settings.read_timeout,
-            None if codings else scan.feed,
-        )
-        scanned = await asyncio.to_thread(scan.finish) if scan.found else None
+        body = await read_checked_body(request, settings, held, path_name, codings, scan.feed)
+        scanned = await asyncio.to_thread(scan.finish) if scan.found and not body.encoded else None
     finally:
         scan.close()
-    inspected: bytes | Received = body
-    if codings:
-        inspected = await _decoded(body, codings, settings.max_publish_size, held, path_name)
     try:
-        doc, known = load_publish_json(inspected, scanned)
+        doc, known = load_document(body.inspected, scanned)
     except PublishBodyError as exc:
         raise _invalid(path_name, exc) from None
     if write.kind is WriteKind.DOCUMENT_UPDATE:
@@ -144,9 +157,9 @@ async def _read_and_check(
             raise GuardError(
                 "PUBLISH_TO_REV", package=path_name, rev=write.path.rev or "", version=shown
             )
-        return await _metadata_update(request, write, doc, body)
+        return await _metadata_update(request, write, doc, body.sent)
     if write.kind is WriteKind.DOCUMENT_PUT and not is_publish_attempt(doc):
-        return await _metadata_update(request, write, doc, body)  # deprecate, star
+        return await _metadata_update(request, write, doc, body.sent)  # deprecate, star
     try:
         name = parse_name(path_name, strict=False)
         parsed = parse_publish_body(doc, path_name=name, known=known)
@@ -157,14 +170,19 @@ async def _read_and_check(
     assert is_publish_body(doc)
     publish_note = note(request, path_name)
     publish_note.package, publish_note.version = parsed.name.full, parsed.version
-    return await request.app[PUBLISHER].publish(
+    published = await request.app[PUBLISHER].publish(
         request,
         request[TARGET].relative,
-        body,
+        body.sent,
         parsed,
+        held,
         via_dev_prefix=request.get(VIA_DEV_PREFIX, False),
         early=early,
     )
+    publish_note.version = published.version
+    publish_note.outcome = published.outcome
+    publish_note.original_version = published.original_version
+    return published.response
 
 
 async def _metadata_update(
@@ -174,9 +192,9 @@ async def _metadata_update(
     package's lock against the registry's document, then forwarded as sent."""
     assert write.package is not None
     note(request, write.package).write = True
-    service = request.app[PUBLISHER]
-    async with service.locks.hold(write.package, str(service.upstream.base)):
-        if names_versions(doc):
+    service, settings = request.app[PUBLISHER], request.app[SETTINGS]
+    async with service.locks.hold(write.package, service.scope):
+        if names_versions(doc) or doc.get("_attachments") not in (None, {}):
             name = parse_name(write.package, strict=False)
             asking = lookup_headers(request.headers)
             lookup = await fetch_document(service.upstream, name, asking, full=True, write=True)
@@ -192,7 +210,7 @@ async def _metadata_update(
                     cause=cause,
                     headers={"Retry-After": "5"},
                 )
-            problems = update_problems(doc, lookup.document)
+            problems = update_problems(doc, lookup.document, _tarball_bases(settings))
             if problems:
                 raise GuardError(
                     "METADATA_ONLY", package=write.package, problems=", ".join(problems)
@@ -200,25 +218,23 @@ async def _metadata_update(
         return await passthrough(request, body=body.joined())
 
 
-async def _decoded(
-    body: Received, codings: list[str], limit: int, held: Held, package: str
-) -> bytes:
-    """The body with its ``Content-Encoding`` undone, off the event loop and within the limit
-    and the memory budget (a "zip bomb" stops at the limit)."""
-    try:
-        return await asyncio.to_thread(decode, body.pieces, codings, limit, held.take_now)
-    except CodingError as exc:
-        if exc.kind == "too_large":
-            raise GuardError(
-                "PUBLISH_TOO_LARGE",
-                package=package,
-                size=f"more than {human_size(limit)} once decoded",
-                limit=human_size(limit),
-                body={"limit": limit},
-            ) from None
-        raise GuardError(
-            "INVALID_PUBLISH", package=package, detail=str(exc), body={"reason": "bad_encoding"}
-        ) from None
+def _tarball_bases(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """The registry's base, as tarball URLs may name it, and the guard's ``--public-url`` that
+    clients were shown instead (``passthrough`` rewrites both schemes)."""
+    if settings.public_url is None:
+        return ()
+    rest = str(settings.upstream).split("://", 1)[1]
+    shown = str(settings.public_url)
+    return ((f"http://{rest}", shown), (f"https://{rest}", shown))
+
+
+def _lock_busy(busy: LockBusy) -> GuardError:
+    return GuardError(
+        "LOCK_BUSY",
+        package=busy.package,
+        seconds=f"{busy.seconds:g}",
+        headers={"Retry-After": "5"},
+    )
 
 
 def _busy(limit: int, wanted: int, wait: float) -> GuardError:

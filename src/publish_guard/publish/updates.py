@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from publish_guard.npm.documents import version_identity
-
 # what decides an install: compared for every version the update names
 INSTALL_FIELDS = (
     "name",
@@ -32,6 +30,7 @@ INSTALL_FIELDS = (
     "libc",
     "engines",
     "gypfile",
+    "hasInstallScript",
 )
 _DIST_FIELDS = ("integrity", "shasum")
 _SHOWN = 3  # problems named in the answer
@@ -57,48 +56,69 @@ def names_versions(doc: Mapping[str, Any]) -> bool:
     return "versions" in doc
 
 
-def update_problems(sent: Mapping[str, Any], current: Mapping[str, Any] | None) -> list[str]:
+def update_problems(
+    sent: Mapping[str, Any],
+    current: Mapping[str, Any] | None,
+    tarball_bases: tuple[tuple[str, str], ...] = (),
+) -> list[str]:
     """What ``sent`` (an update's body) changes beyond metadata, compared with ``current`` (the
-    registry's document, ``None`` when the package does not exist). Empty: a metadata update."""
+    registry's document, ``None`` when the package does not exist). Empty: a metadata update.
+    ``tarball_bases``: (registry base, base the client saw) pairs a tarball URL may differ by
+    (``--public-url``). Version keys compare exactly: a registry stores the key it is sent
+    (``v1.0.0`` and ``1.0.0+b`` would be new versions beside ``1.0.0``)."""
+    problems: list[str] = []
+    attachments = sent.get("_attachments")
+    if attachments not in (None, {}):
+        problems.append("carries attachments (a registry would run its publish steps on them)")
     versions = sent.get("versions")
     if versions is None:
-        return []
+        return problems
     if not isinstance(versions, Mapping):
-        return ["has a 'versions' that is not an object"]
+        return [*problems, "has a 'versions' that is not an object"]
     have: dict[str, Mapping[str, Any]] = {}
     if current is not None and isinstance(current.get("versions"), Mapping):
         for key, manifest in current["versions"].items():
             if isinstance(manifest, Mapping):
-                have[version_identity(str(key))] = manifest
-    problems: list[str] = []
+                have[str(key)] = manifest
     for key, manifest in versions.items():
-        existing = have.get(version_identity(str(key)))
+        existing = have.get(str(key))
         if existing is None:
             problems.append(f"adds version {key}")
         elif not isinstance(manifest, Mapping):
             problems.append(f"replaces version {key} with something that is not a manifest")
         else:
-            problems += [f"changes {what} of {key}" for what in _changes(manifest, existing)]
+            changed = _changes(manifest, existing, tarball_bases)
+            problems += [f"changes {what} of {key}" for what in changed]
     if len(problems) > _SHOWN:
         problems = [*problems[:_SHOWN], f"{len(problems) - _SHOWN} more"]
     return problems
 
 
-def _changes(sent: Mapping[str, Any], existing: Mapping[str, Any]) -> list[str]:
+def _changes(
+    sent: Mapping[str, Any],
+    existing: Mapping[str, Any],
+    tarball_bases: tuple[tuple[str, str], ...],
+) -> list[str]:
     changed = [f for f in INSTALL_FIELDS if sent.get(f) != existing.get(f)]
-    sent_dist = sent.get("dist") if isinstance(sent.get("dist"), Mapping) else {}
-    have_dist = existing.get("dist") if isinstance(existing.get("dist"), Mapping) else {}
-    assert isinstance(sent_dist, Mapping)
-    assert isinstance(have_dist, Mapping)
+    sent_dist = _mapping(sent.get("dist"))
+    have_dist = _mapping(existing.get("dist"))
     changed += [f"dist.{f}" for f in _DIST_FIELDS if sent_dist.get(f) != have_dist.get(f)]
-    if _tarball_file(sent_dist.get("tarball")) != _tarball_file(have_dist.get("tarball")):
+    if not _same_url(sent_dist.get("tarball"), have_dist.get("tarball"), tarball_bases):
         changed.append("dist.tarball")
     return changed
 
 
-def _tarball_file(url: object) -> str | None:
-    """The tarball's file name: the host and base before it differ by who asked (registries
-    build tarball URLs from the request's host, and ``--public-url`` rewrites them)."""
-    if not isinstance(url, str):
-        return None
-    return url.rpartition("/-/")[2] or url
+def _same_url(sent: object, current: object, bases: tuple[tuple[str, str], ...]) -> bool:
+    """The tarball URL the client was shown: the registry's, or with the registry's base
+    replaced by the one the client saw it under (``--public-url``)."""
+    if sent == current:
+        return True
+    if not isinstance(sent, str) or not isinstance(current, str):
+        return False
+    return any(
+        current.startswith(base) and sent == shown + current[len(base) :] for base, shown in bases
+    )
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -22,8 +22,7 @@ TOMBSTONE_BLOCK = timedelta(hours=24)
 
 class Outcome(Enum):
     FREE = "free"
-    EXISTS = "exists"  # with other content
-    IDENTICAL = "identical"  # exists with the same tarball (a retry, or a lost answer)
+    EXISTS = "exists"  # published (whether this publish is the same is the collision policy's)
     RESERVED = "reserved"  # unpublished, and the registry never reuses a version
     BLOCKED = "blocked"  # the whole package was unpublished less than 24 hours ago
 
@@ -38,14 +37,7 @@ class Verdict:
     deprecated: str | None = None
     suggestions: Suggestions | None = None
     blocked_until: str | None = None
-    existing_dist: dict[str, Any] | None = None
-
-    def for_tarball(self, integrity: str, shasum: str) -> Verdict:
-        """The same facts judged for another tarball (a cached verdict, a new publish)."""
-        if self.outcome not in (Outcome.EXISTS, Outcome.IDENTICAL):
-            return self
-        same = _same_tarball(self.existing_dist, integrity, shasum)
-        return replace(self, outcome=Outcome.IDENTICAL if same else Outcome.EXISTS)
+    existing_manifest: dict[str, Any] | None = None
 
     @property
     def taken(self) -> bool:
@@ -56,8 +48,6 @@ def judge(
     doc: Mapping[str, Any] | None,
     version: str,
     *,
-    integrity: str,
-    shasum: str,
     reserves_unpublished: bool,
     now: datetime | None = None,
 ) -> Verdict:
@@ -78,18 +68,15 @@ def judge(
         if version_identity(key) != wanted:
             continue
         manifest = manifest if isinstance(manifest, Mapping) else {}
-        same = _same_tarball(manifest.get("dist"), integrity, shasum)
         deprecated = manifest.get("deprecated")
         return Verdict(
-            Outcome.IDENTICAL if same else Outcome.EXISTS,
+            Outcome.EXISTS,
             version,
             existing=key,
             published_at=_text(times.get(key)),
             deprecated=str(deprecated) if deprecated else None,
             suggestions=suggestions,
-            existing_dist=dict(manifest["dist"])
-            if isinstance(manifest.get("dist"), Mapping)
-            else None,
+            existing_manifest=dict(manifest),
         )
     if not reserves_unpublished:
         return Verdict(Outcome.FREE, version, suggestions=suggestions)
@@ -116,15 +103,6 @@ def judge(
                 suggestions=suggestions,
             )
     return Verdict(Outcome.FREE, version, suggestions=suggestions)
-
-
-def _same_tarball(dist: object, integrity: str, shasum: str) -> bool:
-    if not isinstance(dist, Mapping):
-        return False
-    theirs = dist.get("integrity")
-    if isinstance(theirs, str) and theirs.startswith("sha512-"):
-        return integrity in theirs.split()
-    return isinstance(dist.get("shasum"), str) and dist["shasum"].lower() == shasum.lower()
 
 
 def _text(value: object) -> str | None:

@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, unquote
 
-import orjson
-
 from publish_guard.npm.documents import PackageDocument
+from publish_guard.registry import jsonio
 
 
 class Storage(Protocol):
@@ -50,7 +49,7 @@ class MemoryStorage:
         return None if raw is None else _loads_document(raw)
 
     def save_document(self, repo: str, name: str, doc: PackageDocument) -> None:
-        self._docs[(repo, name)] = orjson.dumps(doc)
+        self._docs[(repo, name)] = jsonio.dumps(doc)
 
     def delete_package(self, repo: str, name: str) -> None:
         self._docs.pop((repo, name), None)
@@ -70,10 +69,10 @@ class MemoryStorage:
         return sorted(name for r, name in self._docs if r == repo)
 
     def load_accounts(self) -> dict[str, Any] | None:
-        return None if self._accounts is None else orjson.loads(orjson.dumps(self._accounts))
+        return None if self._accounts is None else jsonio.loads(jsonio.dumps(self._accounts))
 
     def save_accounts(self, data: dict[str, Any]) -> None:
-        self._accounts = orjson.loads(orjson.dumps(data))
+        self._accounts = jsonio.loads(jsonio.dumps(data))
 
 
 class DirectoryStorage:
@@ -92,7 +91,7 @@ class DirectoryStorage:
             return None
 
     def save_document(self, repo: str, name: str, doc: PackageDocument) -> None:
-        atomic_write(self._package_dir(repo, name) / "package.json", orjson.dumps(doc))
+        atomic_write(self._package_dir(repo, name) / "package.json", jsonio.dumps(doc))
 
     def delete_package(self, repo: str, name: str) -> None:
         folder = self._package_dir(repo, name)
@@ -130,13 +129,13 @@ class DirectoryStorage:
 
     def load_accounts(self) -> dict[str, Any] | None:
         try:
-            data = orjson.loads((self.root / "accounts.json").read_bytes())
+            data = jsonio.loads((self.root / "accounts.json").read_bytes())
         except FileNotFoundError:
             return None
         return data if isinstance(data, dict) else None
 
     def save_accounts(self, data: dict[str, Any]) -> None:
-        atomic_write(self.root / "accounts.json", orjson.dumps(data, option=orjson.OPT_INDENT_2))
+        atomic_write(self.root / "accounts.json", jsonio.dumps(data, indent=True))
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -167,7 +166,7 @@ def _safe(part: str) -> str:
 
 
 def _loads_document(raw: bytes) -> PackageDocument:
-    doc = orjson.loads(raw)
+    doc = jsonio.loads(raw)
     if not isinstance(doc, dict):
         raise ValueError("a stored package document is not an object")
     return doc  # type: ignore[return-value]

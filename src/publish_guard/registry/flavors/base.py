@@ -12,9 +12,9 @@ from datetime import timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import orjson
 from aiohttp import web
 
+from publish_guard.registry import jsonio
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.model import Repo
 
@@ -43,7 +43,7 @@ def json_answer(
     headers: tuple[tuple[str, str], ...] = (),
     reason: str | None = None,
 ) -> Answer:
-    return Answer(status, orjson.dumps(payload), "application/json", headers, reason)
+    return Answer(status, jsonio.dumps(payload), "application/json", headers, reason)
 
 
 def text_answer(status: int, text: str, headers: tuple[tuple[str, str], ...] = ()) -> Answer:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from aiohttp import web
 
 from publish_guard.npm import documents as docs
 from publish_guard.npm.routes import NpmPath
+from publish_guard.registry import jsonio
 from publish_guard.registry.accounts import Identity
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.flavors.base import Answer, Done
@@ -53,8 +53,8 @@ class Call:
 
     async def json(self) -> Any:
         try:
-            return orjson.loads(await self.body())
-        except orjson.JSONDecodeError:
+            return jsonio.loads(await self.body())
+        except ValueError:
             raise RegistryError(
                 ErrorKind.BAD_REQUEST, "the body is not valid JSON", package=self.package
             ) from None

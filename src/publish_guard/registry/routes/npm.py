@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from aiohttp import web
 
 from publish_guard.npm import documents as docs
 from publish_guard.npm.publish_body import is_publish_body
-from publish_guard.registry import changes, packages
+from publish_guard.registry import changes, jsonio, packages
 from publish_guard.registry.access import authorize
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.flavors.base import Answer, Done, json_answer
@@ -47,7 +46,7 @@ async def _get_document(call: Call) -> Answer:
         and docs.wants_abbreviated(call.request.headers.get("Accept"))
         and not docs.is_tombstone(doc)
     ):
-        return Answer(200, orjson.dumps(docs.abbreviate(rendered)), ABBREVIATED_CONTENT_TYPE)
+        return Answer(200, jsonio.dumps(docs.abbreviate(rendered)), ABBREVIATED_CONTENT_TYPE)
     return json_answer(200, rendered)
 
 
