@@ -14,25 +14,25 @@ from publish_guard.publish.locks import LockBusy, PackageLocks
 
 async def test_a_release_in_this_process_makes_an_earlier_stamp_stale() -> None:
     locks = PackageLocks()
-    stamp = locks.stamp("a", "up")
+    stamp = await locks.stamp("a", "up")
     async with locks.hold("a", "up") as held:
         assert held.unchanged_since(stamp)
     async with locks.hold("a", "up") as held:
         assert not held.unchanged_since(stamp)
-        assert held.unchanged_since(locks.stamp("a", "up"))
+        assert held.unchanged_since(await locks.stamp("a", "up"))
 
 
 async def test_a_release_in_another_process_on_the_host_makes_it_stale(tmp_path: Path) -> None:
     here, there = PackageLocks(tmp_path), PackageLocks(tmp_path)  # two workers, one directory
-    stamp = here.stamp("a", "up")
+    stamp = await here.stamp("a", "up")
     async with here.hold("a", "up") as held:
         assert held.unchanged_since(stamp)
-    stamp = here.stamp("a", "up")
+    stamp = await here.stamp("a", "up")
     async with there.hold("a", "up"):
         pass
     async with here.hold("a", "up") as held:
         assert not held.unchanged_since(stamp)
-    other_package = here.stamp("b", "up")
+    other_package = await here.stamp("b", "up")
     async with there.hold("a", "up"):
         pass
     async with here.hold("b", "up") as held:

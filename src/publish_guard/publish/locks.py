@@ -22,9 +22,10 @@ import stat
 import struct
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from publish_guard.lockdir import UnsafeLockDir, prepare_lock_dir
 
@@ -48,16 +49,40 @@ class Stamp:
     ended_on_host: int  # of this package, by every process sharing the lock directory
 
 
-class Held:
-    """A lock being held: ``unchanged_since`` tells whether a look-up made before taking it
-    still shows the upstream as it is (no publish of the package has ended since)."""
+class HeldLock(Protocol):
+    """A package's lock, held."""
 
+    def unchanged_since(self, stamp: Stamp) -> bool:
+        """A look-up made before the lock was taken still shows the upstream as it is (no
+        publish of the package has ended since it began)."""
+        ...
+
+    async def still_held(self) -> bool:
+        """The lock is still this process's (checked before anything is forwarded)."""
+        ...
+
+
+class Locks(Protocol):
+    """Per-package publish locks: ``PackageLocks`` (one host), ``shared.locks.SharedLocks``
+    (every replica)."""
+
+    wait: float
+
+    async def stamp(self, name: str, scope: str = "") -> Stamp: ...
+
+    def hold(self, name: str, scope: str = "") -> AbstractAsyncContextManager[HeldLock]: ...
+
+
+class Held:
     def __init__(self, locks: PackageLocks, ended_on_host: int) -> None:
         self._locks = locks
         self._ended_on_host = ended_on_host
 
     def unchanged_since(self, stamp: Stamp) -> bool:
         return (stamp.ended_here, stamp.ended_on_host) == (self._locks.ended, self._ended_on_host)
+
+    async def still_held(self) -> bool:
+        return True  # a lock of this host is lost only with the process
 
 
 class PackageLocks:
@@ -76,7 +101,7 @@ class PackageLocks:
     def _key(name: str, scope: str) -> str:
         return f"{scope}\n{name}"
 
-    def stamp(self, name: str, scope: str = "") -> Stamp:
+    async def stamp(self, name: str, scope: str = "") -> Stamp:
         """Taken before a look-up that is to be used under the lock later."""
         ended_on_host = 0
         path = self._path(self._key(name, scope))
