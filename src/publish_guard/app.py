@@ -17,17 +17,24 @@ from publish_guard.flavors import FLAVORS, GENERIC, flavor_from_url
 from publish_guard.health import healthz, readyz
 from publish_guard.keys import ACCESS_LOG, DETECTION, PUBLISHER, SETTINGS, UPSTREAM
 from publish_guard.middlewares import request_context, target_check
+from publish_guard.publish.devnumbers import DevNumbers
+from publish_guard.publish.locks import Locks
 from publish_guard.publish.pipeline import PublishService
 from publish_guard.publish.preflight import check
 from publish_guard.publish.route import registry
-from publish_guard.status.board import Board
+from publish_guard.shared.board import SharedBoard
+from publish_guard.shared.devnumbers import SharedDevNumbers
+from publish_guard.shared.locks import SharedLocks
+from publish_guard.shared.state import SharedState, replica_name
+from publish_guard.status.board import Board, Recording
 from publish_guard.status.metrics import Metrics
 from publish_guard.status.recorder import BOARD, METRICS
-from publish_guard.status.routes import HEALTH, add_status_routes, status_access
+from publish_guard.status.routes import HEALTH, SHARED, add_status_routes, status_access
 from publish_guard.status.watch import Health, watch
 from publish_guard.upstream import Upstream
 
 GUARD_PREFIX = "/-/guard"
+SHARED_WATCH_SECONDS = 5.0
 log = structlog.get_logger("publish_guard")
 
 
@@ -48,9 +55,27 @@ def create_app(settings: Settings) -> web.Application:
     first_guess = FLAVORS.get(settings.flavor) or flavor_from_url(settings.upstream) or GENERIC
     metrics = Metrics()
     app[METRICS] = metrics
-    app[BOARD] = Board()
     app[HEALTH] = Health()
-    app[PUBLISHER] = PublishService(settings, upstream, first_guess, metrics)
+    board = Board()
+    recording: Recording = board
+    locks: Locks | None = None
+    numbers: DevNumbers | None = None
+    if settings.shared_state is not None:
+        shared = SharedState(
+            settings.shared_state,
+            scope=str(settings.upstream),
+            ca_bundle=settings.ca_bundle,
+            replica=replica_name(),
+        )
+        app[SHARED] = shared
+        recording = SharedBoard(shared, board)
+        locks = SharedLocks(shared, wait=settings.publish_timeout)
+        numbers = SharedDevNumbers(shared)
+        app.cleanup_ctx.append(_shared_state)
+    app[BOARD] = recording
+    app[PUBLISHER] = PublishService(
+        settings, upstream, first_guess, metrics, locks=locks, numbers=numbers
+    )
     app[ACCESS_LOG] = settings.access_log
     app.cleanup_ctx.append(_upstream_session)
 
@@ -61,6 +86,30 @@ def create_app(settings: Settings) -> web.Application:
     add_status_routes(app)
     app.router.add_route("*", "/{tail:.*}", registry)
     return app
+
+
+async def _shared_state(app: web.Application) -> AsyncIterator[None]:
+    """Redis, watched for the page and metrics; the board's writer runs while the app does."""
+    shared, board = app[SHARED], app[BOARD]
+    assert isinstance(board, SharedBoard)
+    board.start()
+    health = await shared.ping()
+    log.info("shared_state", url=shared.where, reachable=health.ok, detail=health.detail)
+    watching = asyncio.create_task(_watch_shared(app))
+    yield
+    watching.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watching
+    await board.stop()
+    await shared.close()
+
+
+async def _watch_shared(app: web.Application) -> None:
+    shared, metrics = app[SHARED], app[METRICS]
+    while True:
+        health = await shared.ping()
+        metrics.shared_state_up.set(1 if health.ok else 0)
+        await asyncio.sleep(SHARED_WATCH_SECONDS)
 
 
 async def _upstream_session(app: web.Application) -> AsyncIterator[None]:

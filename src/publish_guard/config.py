@@ -141,6 +141,19 @@ def _ca_bundle(text: str) -> Path | None:
     return path
 
 
+def parse_shared_state(text: str) -> URL | None:
+    """``redis://[user:password@]host:port/db`` or ``rediss://`` (TLS); empty: none."""
+    if not text.strip():
+        return None
+    url = URL(text.strip())
+    if url.scheme not in ("redis", "rediss") or not url.host:
+        raise ValueError("is not a redis:// or rediss:// URL with a host")
+    db = url.path.strip("/")
+    if db and not db.isdigit():
+        raise ValueError(f"names database {db!r}; a Redis database is a number")
+    return url
+
+
 def _secret(text: str) -> str | None:
     text = text.strip()
     if text and len(text) < 12:
@@ -279,6 +292,15 @@ OPTIONS: tuple[Option, ...] = (
         "DIR",
     ),
     Option(
+        "shared_state",
+        parse_shared_state,
+        None,
+        "Redis that every replica shares: per-package publish locks, dev numbers and the "
+        "status page's events (redis://[user:password@]host:port/db, or rediss:// for TLS, "
+        "trusting --ca-bundle); without it, locks are per host",
+        "URL",
+    ),
+    Option(
         "status_token",
         _secret,
         None,
@@ -395,6 +417,7 @@ OPTIONS: tuple[Option, ...] = (
 )
 _BY_NAME = {option.name: option for option in OPTIONS}
 _SECRETS = frozenset({"status_token"})
+_WITH_CREDENTIALS = frozenset({"shared_state"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,6 +434,7 @@ class Settings:
     dev_tags: tuple[str, ...]
     dev_dist_tag: str
     lock_dir: Path | None
+    shared_state: URL | None
     status_token: str | None
     ca_bundle: Path | None
     connect_timeout: float
@@ -438,6 +462,8 @@ class Settings:
             value = getattr(self, f.name)
             if f.name in _SECRETS:
                 shown[f.name] = "[set]" if value else ""
+            elif f.name in _WITH_CREDENTIALS and value is not None:
+                shown[f.name] = str(value.with_user(None).with_password(None))
             elif isinstance(value, tuple):
                 shown[f.name] = ", ".join(str(item) for item in value)
             else:

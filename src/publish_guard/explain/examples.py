@@ -335,6 +335,10 @@ EXAMPLES: dict[str, Example] = {
         },
     ),
     "LOCK_BUSY": Example(Group.REFUSAL, {"package": "widget", "seconds": "300"}),
+    "SHARED_STATE_DOWN": Example(
+        Group.NETWORK,
+        {"what": "publish", "detail": "Error 111 connecting to redis.example.com:6379"},
+    ),
     "CLIENT_TOO_SLOW": Example(
         Group.REFUSAL,
         {"method": "PUT", "target": "/widget", "seconds": "60"},

@@ -361,6 +361,16 @@ TEXTS: dict[str, Text] = {
         "Publishes of one package are serialised; this one waited longer than the publish "
         "timeout for the one before it.",
     ),
+    "SHARED_STATE_DOWN": Text(
+        503,
+        "publish-guard cannot take this {what} now: the shared state of its replicas (Redis) "
+        "is not reachable ({detail}), and without it publishes of one package are not kept "
+        "apart; nothing was sent to the registry",
+        "Retry in a moment (npm retries this on its own); the guard recovers by itself when "
+        "Redis answers again. Installs are not affected.",
+        "With --shared-state every publish takes its package's lock in Redis, so that replicas "
+        "never forward two publishes of one package at once; Redis did not answer.",
+    ),
     "CLIENT_TOO_SLOW": Text(
         408,
         "publish-guard stopped waiting for the body of {method} {target}: nothing arrived for "

@@ -23,7 +23,7 @@ from publish_guard.codings import CodingError, content_codings, decode
 from publish_guard.config import Settings
 from publish_guard.explain import GuardError
 from publish_guard.npm.body_scan import Received
-from publish_guard.publish.budget import Held
+from publish_guard.publish.budget import Reservation
 
 _RENEW = 0.5  # seconds: how often the deadline of a body that arrives is moved on
 _TICK = 1.0  # seconds: how often a body that does not arrive is looked at
@@ -65,7 +65,7 @@ def check_framing(request: web.Request, what: str, package: str) -> list[str]:
 async def read_checked_body(
     request: web.Request,
     settings: Settings,
-    held: Held,
+    held: Reservation,
     package: str,
     codings: list[str],
     each: Callable[[bytes], None] | None = None,
@@ -103,7 +103,7 @@ async def read_body(
     request: web.Request,
     limit: int,
     package: str,
-    held: Held,
+    held: Reservation,
     idle_timeout: float = 60.0,
     total_timeout: float = 300.0,
     each: Callable[[bytes], None] | None = None,

@@ -78,7 +78,7 @@ class BodyBudget:
             self._freed.set()
 
 
-class Held:
+class Reservation:
     """The bytes one request holds; all given back at once by ``release``."""
 
     def __init__(self, budget: BodyBudget) -> None:

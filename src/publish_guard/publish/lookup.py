@@ -14,7 +14,7 @@ from publish_guard.explain import GuardError
 from publish_guard.npm.documents import ABBREVIATED_MEDIA_TYPE, version_identity
 from publish_guard.npm.names import PackageName
 from publish_guard.npm.packument import shape_problem
-from publish_guard.publish.locks import Held, Stamp
+from publish_guard.publish.locks import HeldLock, Stamp
 from publish_guard.upstream import GUARD_AGENT, Upstream
 
 MAX_DOCUMENT_SIZE = 512 * 1024**2
@@ -68,6 +68,8 @@ async def fetch_document(
                 await upstream.read_body(answer, 64 * 1024)
                 return Lookup(answer.status, None, full)
             body = await upstream.read_body(answer, MAX_DOCUMENT_SIZE)
+            # a registry without the abbreviated form (Nexus) answers with the full one
+            full = full or ABBREVIATED_MEDIA_TYPE not in answer.headers.get("Content-Type", "")
     except GuardError as failure:
         return Lookup(None, None, full, failure)
     try:
@@ -130,7 +132,7 @@ async def look_up(
 class EarlyLookup:
     """A publish's look-up, started as soon as its headers arrive, so that it runs while the
     body is still being read. Under the package's lock it is used only if no publish of the
-    package ended after it began (``Held.unchanged_since``); otherwise it is dropped and the
+    package ended after it began (``HeldLock.unchanged_since``); otherwise it is dropped and the
     caller looks again."""
 
     def __init__(self, lookup: Coroutine[Any, Any, Lookup], stamp: Stamp) -> None:
@@ -138,7 +140,7 @@ class EarlyLookup:
         self._task = asyncio.ensure_future(lookup)
         self._task.add_done_callback(_consume)
 
-    async def take(self, held: Held) -> Lookup | None:
+    async def take(self, held: HeldLock) -> Lookup | None:
         if not held.unchanged_since(self._stamp):
             self.close()
             return None

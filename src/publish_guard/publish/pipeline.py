@@ -12,7 +12,7 @@ ended since it began.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import structlog
@@ -23,14 +23,15 @@ from publish_guard.explain import GuardError
 from publish_guard.explain.writes import guard_url
 from publish_guard.flavors import Flavor
 from publish_guard.npm.body_scan import Received
+from publish_guard.npm.dev import dev_base, dev_version
 from publish_guard.npm.names import InvalidPackageName, parse_name
 from publish_guard.npm.publish_body import PublishBody
 from publish_guard.npm.tarball import Limits, Package, TarballError, read_package
 from publish_guard.publish.answers import success
-from publish_guard.publish.budget import BodyBudget
-from publish_guard.publish.budget import Held as BudgetHeld
+from publish_guard.publish.budget import BodyBudget, Reservation
+from publish_guard.publish.devnumbers import DevNumbers, LocalDevNumbers
 from publish_guard.publish.forwarding import Forwarding, Landed, Retry
-from publish_guard.publish.locks import Held, LockBusy, PackageLocks
+from publish_guard.publish.locks import HeldLock, Locks, PackageLocks
 from publish_guard.publish.lookup import (
     EarlyLookup,
     Lookup,
@@ -39,6 +40,7 @@ from publish_guard.publish.lookup import (
     lookup_headers,
 )
 from publish_guard.publish.policies import Accept, Candidate, Facts, Forward, Refuse, decide
+from publish_guard.shared.errors import SharedStateDown
 from publish_guard.status.metrics import Metrics
 from publish_guard.upstream import Upstream
 
@@ -61,13 +63,25 @@ class PublishService:
     """The publish pipeline of one guard process; the app holds one."""
 
     def __init__(
-        self, settings: Settings, upstream: Upstream, flavor: Flavor, metrics: Metrics
+        self,
+        settings: Settings,
+        upstream: Upstream,
+        flavor: Flavor,
+        metrics: Metrics,
+        *,
+        locks: Locks | None = None,
+        numbers: DevNumbers | None = None,
     ) -> None:
         self.settings = settings
         self.metrics = metrics
         self.upstream = upstream
         self.flavor = flavor
-        self.locks = PackageLocks(settings.lock_dir, wait=settings.publish_timeout)
+        self.locks: Locks = (
+            locks
+            if locks is not None
+            else PackageLocks(settings.lock_dir, wait=settings.publish_timeout)
+        )
+        self.numbers: DevNumbers = numbers if numbers is not None else LocalDevNumbers()
         self.budget = BodyBudget(settings.max_publish_memory)
         self.limits = Limits(settings.max_unpacked_size, settings.max_tarball_entries)
 
@@ -76,14 +90,14 @@ class PublishService:
         """Locks are per registry: one guard host may serve several upstreams' lock files."""
         return str(self.upstream.base)
 
-    def look_up_early(self, request: web.Request, path_name: str) -> EarlyLookup | None:
+    async def look_up_early(self, request: web.Request, path_name: str) -> EarlyLookup | None:
         """The look-up of the package a publish names in its path, started before its body is
         read (used under the lock only if still fresh, and only to let the publish through)."""
         try:
             name = parse_name(path_name, strict=False)
         except InvalidPackageName:
             return None
-        stamp = self.locks.stamp(name.full, self.scope)
+        stamp = await self.locks.stamp(name.full, self.scope)
         asking = lookup_headers(request.headers)
         return EarlyLookup(fetch_document(self.upstream, name, asking, full=False), stamp)
 
@@ -93,7 +107,7 @@ class PublishService:
         relative_target: str,
         body: bytes | Received,
         parsed: PublishBody,
-        held: BudgetHeld,
+        held: Reservation,
         *,
         via_dev_prefix: bool = False,
         early: EarlyLookup | None = None,
@@ -102,17 +116,8 @@ class PublishService:
         packed = await self._read_tarball(parsed)
         candidate = Candidate(parsed, packed, via_dev_prefix)
         forwarding = Forwarding(self, request, relative_target, body)
-        try:
-            async with self.locks.hold(parsed.name.full, self.scope) as lock:
-                return await self._decide_and_send(request, candidate, forwarding, early, lock)
-        except LockBusy as busy:
-            log.warning("lock_busy", package=busy.package, seconds=busy.seconds)
-            raise GuardError(
-                "LOCK_BUSY",
-                package=busy.package,
-                seconds=f"{busy.seconds:g}",
-                headers={"Retry-After": "5"},
-            ) from None
+        async with self.locks.hold(parsed.name.full, self.scope) as lock:
+            return await self._decide_and_send(request, candidate, forwarding, early, lock)
 
     async def _decide_and_send(
         self,
@@ -120,7 +125,7 @@ class PublishService:
         candidate: Candidate,
         forwarding: Forwarding,
         early: EarlyLookup | None,
-        held: Held,
+        held: HeldLock,
     ) -> Published:
         first = await early.take(held) if early is not None else None
         for _attempt in range(MAX_ATTEMPTS):
@@ -146,6 +151,10 @@ class PublishService:
                     candidate.version,
                     "identical",
                 )
+            if decision.candidate.dev_version is not None:
+                decision = await self._claimed(decision)
+            if not await held.still_held():
+                raise SharedStateDown("the package's lock could not be kept") from None
             result = await forwarding.send(decision, facts)
             if isinstance(result, Landed):
                 return Published(
@@ -162,6 +171,20 @@ class PublishService:
             version=candidate.parsed.version,
             attempts=MAX_ATTEMPTS,
         )
+
+    async def _claimed(self, decision: Forward) -> Forward:
+        """The dev version chosen from the document, or a higher one: never one handed out
+        before (a publish elsewhere may not show in the document yet)."""
+        candidate = decision.candidate
+        assert candidate.dev_version is not None
+        base = dev_base(candidate.parsed.version)
+        proposed = int(candidate.dev_version.rsplit(".", 1)[1])
+        number = await self.numbers.claim(candidate.package, base, proposed)
+        if number == proposed:
+            return decision
+        version = dev_version(candidate.parsed.version, number)
+        tags = {tag: version for tag in candidate.tags}
+        return Forward(replace(candidate, dev_version=version, dev_tags=tags), decision.warnings)
 
     async def facts(
         self, request: web.Request, candidate: Candidate, first: Lookup | None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
+import structlog
 from aiohttp import web
 
 from publish_guard.config import Settings
@@ -27,15 +28,17 @@ from publish_guard.publish.body import (
     read_body,
     read_checked_body,
 )
-from publish_guard.publish.budget import Held, OverBudget
+from publish_guard.publish.budget import OverBudget, Reservation
 from publish_guard.publish.devmode import hidden_from_publish_check
 from publish_guard.publish.locks import LockBusy
 from publish_guard.publish.lookup import EarlyLookup, fetch_document, lookup_headers
 from publish_guard.publish.updates import is_publish_attempt, names_versions, update_problems
 from publish_guard.publish.writes import Write, WriteKind, classify
 from publish_guard.redact import redact_path
+from publish_guard.shared.errors import SharedStateDown
 from publish_guard.status.recorder import note
 
+log = structlog.get_logger("publish_guard.publish")
 EARLY_FROM = 64 * 1024  # bytes of body: from here on the look-up runs while the body is read
 SMALL_WRITE = 1024 * 1024  # the body of a dist-tag, access or unpublish write
 _CHECKED = (WriteKind.DOCUMENT_PUT, WriteKind.PUBLISH, WriteKind.DOCUMENT_UPDATE)
@@ -82,7 +85,7 @@ async def _package_write(request: web.Request, write: Write) -> web.StreamRespon
     assert write.package is not None
     note(request, write.package).write = True
     service, settings = request.app[PUBLISHER], request.app[SETTINGS]
-    held = Held(service.budget)
+    held = Reservation(service.budget)
     try:
         body = await read_body(
             request,
@@ -92,12 +95,16 @@ async def _package_write(request: web.Request, write: Write) -> web.StreamRespon
             settings.read_timeout,
             settings.publish_timeout,
         )
-        async with service.locks.hold(write.package, service.scope):
+        async with service.locks.hold(write.package, service.scope) as lock:
+            if not await lock.still_held():
+                raise SharedStateDown("the package's lock could not be kept")
             return await passthrough(request, body=body.joined() if body.size else None)
     except OverBudget as exc:
         raise _busy(service.budget.limit, exc.wanted, service.budget.wait) from None
     except LockBusy as busy:
         raise _lock_busy(busy) from None
+    except SharedStateDown as down:
+        raise _shared_down(down, "write") from None
     finally:
         held.release()
 
@@ -111,19 +118,21 @@ async def _checked_write(request: web.Request, write: Write) -> web.StreamRespon
     what = "update" if write.kind is WriteKind.DOCUMENT_UPDATE else "publish"
     codings = check_framing(request, what, path_name)
     service = request.app[PUBLISHER]
-    held = Held(service.budget)
+    held = Reservation(service.budget)
     early = None
     declared = request.content_length
     wants_early = write.kind is not WriteKind.DOCUMENT_UPDATE and not request.get(VIA_DEV_PREFIX)
-    if wants_early and (declared is None or declared >= EARLY_FROM):
-        early = service.look_up_early(request, path_name)
     try:
+        if wants_early and (declared is None or declared >= EARLY_FROM):
+            early = await service.look_up_early(request, path_name)
         return await _read_and_check(request, write, held, codings, early)
     except OverBudget as exc:
         await drain(request, request.app[SETTINGS].read_timeout)
         raise _busy(service.budget.limit, exc.wanted, service.budget.wait) from None
     except LockBusy as busy:
         raise _lock_busy(busy) from None
+    except SharedStateDown as down:
+        raise _shared_down(down, what) from None
     finally:
         held.release()
         if early is not None:
@@ -133,7 +142,7 @@ async def _checked_write(request: web.Request, write: Write) -> web.StreamRespon
 async def _read_and_check(
     request: web.Request,
     write: Write,
-    held: Held,
+    held: Reservation,
     codings: list[str],
     early: EarlyLookup | None,
 ) -> web.StreamResponse:
@@ -193,7 +202,7 @@ async def _metadata_update(
     assert write.package is not None
     note(request, write.package).write = True
     service, settings = request.app[PUBLISHER], request.app[SETTINGS]
-    async with service.locks.hold(write.package, service.scope):
+    async with service.locks.hold(write.package, service.scope) as lock:
         if names_versions(doc) or doc.get("_attachments") not in (None, {}):
             name = parse_name(write.package, strict=False)
             asking = lookup_headers(request.headers)
@@ -215,6 +224,8 @@ async def _metadata_update(
                 raise GuardError(
                     "METADATA_ONLY", package=write.package, problems=", ".join(problems)
                 )
+        if not await lock.still_held():
+            raise SharedStateDown("the package's lock could not be kept")
         return await passthrough(request, body=body.joined())
 
 
@@ -226,6 +237,13 @@ def _tarball_bases(settings: Settings) -> tuple[tuple[str, str], ...]:
     rest = str(settings.upstream).split("://", 1)[1]
     shown = str(settings.public_url)
     return ((f"http://{rest}", shown), (f"https://{rest}", shown))
+
+
+def _shared_down(down: SharedStateDown, what: str) -> GuardError:
+    log.warning("shared_state_down", detail=down.detail)
+    return GuardError(
+        "SHARED_STATE_DOWN", what=what, detail=down.detail, headers={"Retry-After": "5"}
+    )
 
 
 def _lock_busy(busy: LockBusy) -> GuardError:
