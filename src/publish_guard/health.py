@@ -1,4 +1,10 @@
-"""``/-/guard/healthz`` (the process is up) and ``/-/guard/readyz`` (the upstream answers)."""
+"""``/-/guard/healthz`` (the process is up) and ``/-/guard/readyz`` (the guard can take
+requests).
+
+``readyz`` answers for the guard itself: 200 while it serves. The upstream's and the shared
+state's health are reported in the body, never used to take the guard out of a Service — a
+guard that stays in the Service can explain an outage to npm; a pod that leaves it cannot.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from aiohttp import web
 
 from publish_guard import __version__
 from publish_guard.keys import UPSTREAM
+from publish_guard.status.routes import HEALTH, SHARED
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -13,16 +20,20 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    upstream = request.app[UPSTREAM]
-    ping = await upstream.ping()
-    body = {
-        "status": "ready" if ping.ok else "not ready",
-        "upstream": {
-            "url": str(upstream.base),
-            "reachable": ping.ok,
-            "status": ping.status,
-            "latency_ms": ping.latency_ms,
-            "detail": ping.detail,
-        },
+    """The last health seen of what the guard stands in front of (asked in the background,
+    so this answers at once, whatever they do)."""
+    app = request.app
+    upstream, health = app[UPSTREAM], app[HEALTH]
+    body: dict[str, object] = {
+        "status": "ready",
+        "upstream": {"url": str(upstream.base), **health.as_dict()},
     }
-    return web.json_response(body, status=200 if ping.ok else 503)
+    shared = app.get(SHARED)
+    if shared is not None:
+        last = shared.last
+        body["shared_state"] = {
+            "url": shared.where,
+            "reachable": None if last is None else last.ok,
+            "detail": None if last is None else last.detail,
+        }
+    return web.json_response(body)

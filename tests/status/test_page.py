@@ -34,6 +34,7 @@ def render(**changes: Any) -> str:
             "flavor_detection": None,
             "health": {"checked": None, "reachable": None},
         },
+        "shared_state": None,
         "counters": facts["counters"],
         "timeline": facts["timeline"],
         "events": facts["events"],
@@ -44,7 +45,7 @@ def render(**changes: Any) -> str:
         },
     }
     for key, value in changes.items():
-        status[key] = {**status[key], **value}
+        status[key] = value if status.get(key) is None else {**status[key], **value}
     html: str = app[TEMPLATES].get_template("status.html").render(status=status, refresh=10)
     return html
 
@@ -98,3 +99,22 @@ def test_user_input_stays_text() -> None:
     assert "<svg onload" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert 'href="errors#INVALID_PUBLISH"' in html
+
+
+def test_the_shared_state_down_shows_a_banner_and_the_replica_column() -> None:
+    event = Event(time=1_795_003_700.0, outcome="published", method="PUT", status=201)
+    shared = {
+        "url": "redis://redis:6379/0",
+        "reachable": False,
+        "detail": "connection refused",
+        "replica": "guard-7f9c/12",
+    }
+    html = render(events=[event], shared_state=shared)
+    assert "The shared state (Redis) cannot be reached" in html
+    assert "connection refused" in html
+    assert "<th>Replica</th>" in html
+    assert "guard-7f9c/12" in html
+    assert "Counted since this process started" in html
+    up = render(events=[event], shared_state={**shared, "reachable": True})
+    assert "cannot be reached" not in up
+    assert "Counted by every replica" in up

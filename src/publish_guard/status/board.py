@@ -13,7 +13,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from publish_guard.redact import scrub, scrub_text
 
@@ -52,8 +52,21 @@ class Event:
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["time"] = _iso(self.time)
+        data["time"] = iso(self.time)
         return data
+
+
+class Recording(Protocol):
+    """Where the request middleware records and the status routes read: ``Board``, or with
+    ``--shared-state`` the deployment's ``shared.board.SharedBoard``."""
+
+    def clock(self) -> float: ...
+
+    def request(self, status: int) -> None: ...
+
+    def record(self, event: Event) -> None: ...
+
+    async def view(self) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -85,14 +98,19 @@ class Board:
         rows = []
         for minute in range(now_minute - TIMELINE_MINUTES + 1, now_minute + 1):
             counts = self._minutes.get(minute, Counter())
-            rows.append({"minute": _iso(minute * 60), **{o: counts.get(o, 0) for o in OUTCOMES}})
+            rows.append({"minute": iso(minute * 60), **{o: counts.get(o, 0) for o in OUTCOMES}})
         return rows
+
+    async def view(self) -> dict[str, Any]:
+        """What the page and status.json show (``shared.board.SharedBoard`` shows the whole
+        deployment's)."""
+        return self.snapshot()
 
     def snapshot(self) -> dict[str, Any]:
         return {
             "process": {
                 "pid": os.getpid(),
-                "started": _iso(self.started),
+                "started": iso(self.started),
                 "uptime_seconds": round(self.clock() - self.started, 1),
             },
             "counters": {
@@ -132,5 +150,5 @@ def client_of(user_agent: str) -> str:
     return user_agent.split("/", 1)[0][:32] if user_agent else "unknown"
 
 
-def _iso(epoch: float) -> str:
+def iso(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))

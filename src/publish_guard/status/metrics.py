@@ -51,6 +51,11 @@ class Metrics:
         self.upstream_up = Gauge(
             "publish_guard_upstream_up", "1 when the upstream answered its last ping", registry=r
         )
+        self.shared_state_up = Gauge(
+            "publish_guard_shared_state_up",
+            "1 when the shared state (Redis) answered its last ping; absent without it",
+            registry=r,
+        )
         self.info = Info("publish_guard", "The guard's version and upstream flavor", registry=r)
         self.info.info({"version": __version__, "flavor": "unknown"})
 

@@ -14,8 +14,8 @@ from publish_guard.status.board import (
     PUBLISHED,
     REFUSED,
     REWRITTEN,
-    Board,
     Event,
+    Recording,
     client_of,
     summary,
 )
@@ -35,7 +35,7 @@ class PublishNote:
 
 _METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"})
 PUBLISH_NOTE = web.RequestKey("publish_note", PublishNote)
-BOARD = web.AppKey("board", Board)
+BOARD = web.AppKey("board", Recording)
 METRICS = web.AppKey("metrics", Metrics)
 
 

@@ -14,11 +14,13 @@ from publish_guard import __version__
 from publish_guard.catalogue import TEMPLATES, setup_templates
 from publish_guard.keys import DETECTION, SETTINGS, UPSTREAM
 from publish_guard.serve import worker_index
+from publish_guard.shared.state import SharedState
 from publish_guard.status.chart import timeline_chart
 from publish_guard.status.recorder import BOARD, METRICS
 from publish_guard.status.watch import Health
 
 HEALTH = web.AppKey("health", Health)
+SHARED = web.AppKey("shared_state", SharedState)
 PREFIX = "/-/guard"
 PROTECTED = (f"{PREFIX}/", f"{PREFIX}/status.json", f"{PREFIX}/metrics")
 REFRESH_SECONDS = 10
@@ -32,24 +34,28 @@ def add_status_routes(app: web.Application) -> None:
     app.router.add_get(f"{PREFIX}/metrics", metrics)
 
 
-def snapshot(app: web.Application) -> dict[str, Any]:
+async def snapshot(app: web.Application) -> dict[str, Any]:
     """The facts of ``status.json`` and the page (documented in the README)."""
     settings = app[SETTINGS]
     detection = app.get(DETECTION)
-    board = app[BOARD].snapshot()
+    board = await app[BOARD].view()
     config = settings.redacted()
+    shared = app.get(SHARED)
     return {
         "guard": {
             "version": __version__,
             **board["process"],
             "workers": settings.workers,
             "worker": worker_index(),
-            "figures": "this process's own since it started"
-            + (
-                f"; {settings.workers} workers share the port and each counts its own requests"
-                if settings.workers > 1
-                else ""
-            ),
+            "figures": _figures(settings.workers, board.get("shared")),
+        },
+        "shared_state": None
+        if shared is None
+        else {
+            "url": shared.where,
+            "reachable": board.get("shared", {}).get("ok"),
+            "detail": board.get("shared", {}).get("detail"),
+            "replica": shared.replica,
         },
         "upstream": {
             "url": str(app[UPSTREAM].base),
@@ -65,8 +71,19 @@ def snapshot(app: web.Application) -> dict[str, Any]:
     }
 
 
+def _figures(workers: int, shared: dict[str, Any] | None) -> str:
+    if shared is not None and shared.get("ok"):
+        return "every replica's, kept in the shared state (Redis)"
+    own = "this process's own since it started"
+    if shared is not None:
+        own = f"{own}: the shared state (Redis) cannot be read ({shared.get('detail')})"
+    if workers > 1:
+        own += f"; {workers} workers share the port and each counts its own requests"
+    return own
+
+
 async def status_json(request: web.Request) -> web.Response:
-    return web.json_response(snapshot(request.app), headers={"Cache-Control": "no-store"})
+    return web.json_response(await snapshot(request.app), headers={"Cache-Control": "no-store"})
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -77,7 +94,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def page(request: web.Request) -> web.StreamResponse:
-    context = {"status": snapshot(request.app), "refresh": REFRESH_SECONDS}
+    context = {"status": await snapshot(request.app), "refresh": REFRESH_SECONDS}
     response = aiohttp_jinja2.render_template("status.html", request, context, app_key=TEMPLATES)
     response.headers["Cache-Control"] = "no-store"
     return response
