@@ -34,9 +34,12 @@ class Rendered:
     manifests: list[Manifest]
     notes: str
 
-    def one(self, kind: str) -> Manifest:
+    def one(self, kind: str, name: str = FULLNAME) -> Manifest:
+        """The one ``kind`` of that name (the guard's own, unless named otherwise)."""
         found = [m for m in self.manifests if m["kind"] == kind]
-        assert len(found) == 1, f"expected one {kind}, rendered {len(found)}"
+        if len(found) > 1:
+            found = [m for m in found if m["metadata"]["name"] == name]
+        assert len(found) == 1, f"expected one {kind} {name}, rendered {len(found)}"
         return found[0]
 
     def kinds(self) -> set[str]:

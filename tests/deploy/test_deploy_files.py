@@ -111,6 +111,23 @@ def test_the_compose_trial_puts_the_guard_in_front_of_verdaccio() -> None:
     assert parse_size(verdaccio_config["max_body_size"]) >= settings.max_publish_size
 
 
+def test_the_compose_replicas_share_one_redis() -> None:
+    compose = load_yaml(DEPLOY / "docker-compose.replicas.yml")
+    services = compose["services"]
+    guards = [services["guard-a"], services["guard-b"]]
+    shared = set()
+    for guard in guards:
+        settings = load_settings([], {str(k): str(v) for k, v in guard["environment"].items()})
+        assert str(settings.upstream) == "http://verdaccio:4873/"
+        assert settings.shared_state is not None
+        assert settings.shared_state.host == "redis"
+        shared.add(str(settings.shared_state))
+        assert guard["read_only"] is True
+    assert len(shared) == 1
+    assert services["redis"]["image"].startswith("redis:")
+    assert "--save" in services["redis"]["command"]
+
+
 def test_the_systemd_unit_runs_the_example_file() -> None:
     unit = (DEPLOY / "publish-guard.service").read_text(encoding="utf-8")
     exec_start = re.search(r"(?m)^ExecStart=(.*)$", unit)

@@ -36,12 +36,14 @@ NOT_IN_CONFIG = {
     "listen": "fixed: PUBLISH_GUARD_LISTEN=0.0.0.0:8080, the container port",
     "status_token": "statusToken.existingSecret",
     "ca_bundle": "caBundle.existingSecret / caBundle.existingConfigMap",
+    "shared_state": "sharedState.url / sharedState.existingSecret / the chart's Redis",
 }
 # Chart defaults that differ from the guard's, on purpose.
 CHART_DEFAULTS = {
     "listen": "0.0.0.0:8080",
     "log_format": "json",
     "lock_dir": "/tmp/publish-guard-locks",
+    "shared_state": "redis://guard-publish-guard-redis:6379/0",  # two replicas: the chart's Redis
 }
 
 
@@ -163,9 +165,10 @@ def test_each_value_set_renders_what_it_enables() -> None:
     assert hpa.guard_toml()["workers"] == 4
 
     policy = render_set("networkpolicy-values.yaml").one("NetworkPolicy")["spec"]
-    upstream, dns = policy["egress"]
+    upstream, redis, dns = policy["egress"]
     assert upstream["ports"] == [{"port": 8082, "protocol": "TCP"}]  # from config.upstream
     assert upstream["to"][0]["podSelector"] == {"matchLabels": {"app": "artifactory"}}
+    assert redis["ports"] == [{"port": 6379, "protocol": "TCP"}]  # the chart's Redis
     assert {p["port"] for p in dns["ports"]} == {53}
     assert policy["policyTypes"] == ["Ingress", "Egress"]
 
@@ -352,6 +355,47 @@ def test_the_chart_deploys_this_version() -> None:
         "artifactory-sidecar-values.yaml",
         "nexus-sidecar-values.yaml",
         "docker-compose.yml",
+        "docker-compose.replicas.yml",
     ):
         text = (REPO / "deploy" / path).read_text(encoding="utf-8")
         assert set(re.findall(r"publish-guard/publish-guard:(\S+)", text)) == {version}, path
+
+
+def test_replicas_share_state_through_the_charts_redis_or_the_users() -> None:
+    """Several replicas get a shared state: the chart's own Redis by default (a pod the guard's
+    selector never takes), the user's by URL or Secret; without one the install stops."""
+    rendered = render(value_set("default-values.yaml"))
+    env = {e["name"]: e for e in rendered.container()["env"]}
+    redis_name = f"{FULLNAME}-redis"
+    assert env["PUBLISH_GUARD_SHARED_STATE"]["value"] == f"redis://{redis_name}:6379/0"
+    redis = rendered.one("Deployment", redis_name)
+    guard_selector = rendered.one("Deployment")["spec"]["selector"]["matchLabels"]
+    redis_labels = redis["spec"]["template"]["metadata"]["labels"]
+    assert not guard_selector.items() <= redis_labels.items()
+    assert rendered.one("Service", redis_name)["spec"]["selector"] == redis_labels
+    pod = redis["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
+    assert "--save" in pod["containers"][0]["args"]
+
+    values = value_set("default-values.yaml")
+    own = render(
+        {**values, "redis": {"enabled": False}, "sharedState": {"url": "redis://r:6379/1"}}
+    )
+    env = {e["name"]: e for e in own.container()["env"]}
+    assert env["PUBLISH_GUARD_SHARED_STATE"]["value"] == "redis://r:6379/1"
+    assert [m for m in own.manifests if m["metadata"]["name"] == redis_name] == []
+    secret = render({**values, "sharedState": {"existingSecret": "redis-url", "key": "u"}})
+    env = {e["name"]: e for e in secret.container()["env"]}
+    ref = env["PUBLISH_GUARD_SHARED_STATE"]["valueFrom"]["secretKeyRef"]
+    assert ref == {"name": "redis-url", "key": "u"}
+
+    alone = {**values, "redis": {"enabled": False}}
+    with pytest.raises(Exception, match="several replicas need a shared state"):
+        render(alone)
+    with pytest.raises(Exception, match="several replicas need a shared state"):
+        render({**alone, "replicaCount": 1, "autoscaling": {"enabled": True}})
+    one = render({**alone, "replicaCount": 1})
+    assert "PUBLISH_GUARD_SHARED_STATE" not in {e["name"] for e in one.container()["env"]}
+    accepted = render({**alone, "sharedState": {"acceptUnsharedLocks": True}})
+    assert accepted.one("Deployment")["spec"]["replicas"] == 2

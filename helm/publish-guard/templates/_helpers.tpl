@@ -88,3 +88,31 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "http://%s.%s.svc:%v/" (include "publish-guard.fullname" .) .Release.Namespace .Values.service.port -}}
 {{- end -}}
 {{- end -}}
+
+{{/* Where the replicas' shared state is: "url", "secret", "bundled" (the chart's Redis) or "".
+Several replicas (or an HPA) without one stop the install with one line, unless the user
+accepts what they lose. */}}
+{{- define "publish-guard.sharedState" -}}
+{{- $s := .Values.sharedState -}}
+{{- if and $s.url $s.existingSecret -}}
+{{- fail "sharedState: set url or existingSecret, not both" -}}
+{{- end -}}
+{{- $kind := "" -}}
+{{- if $s.existingSecret -}}{{- $kind = "secret" -}}
+{{- else if $s.url -}}{{- $kind = "url" -}}
+{{- else if .Values.redis.enabled -}}{{- $kind = "bundled" -}}
+{{- end -}}
+{{- $many := or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1) -}}
+{{- if and $many (not $kind) (not $s.acceptUnsharedLocks) -}}
+{{- fail "several replicas need a shared state: set sharedState.url (or sharedState.existingSecret), or redis.enabled=true for the chart's own Redis; or, knowing that each pod then keeps only its own publishes apart (overlapping publishes may corrupt a Verdaccio version, or overwrite one on Nexus with redeploy allowed), sharedState.acceptUnsharedLocks=true" -}}
+{{- end -}}
+{{- $kind -}}
+{{- end -}}
+
+{{- define "publish-guard.redisName" -}}{{ include "publish-guard.fullname" . }}-redis{{- end -}}
+
+{{/* The chart's Redis: a name of its own, so that the guard's selector never takes its pods. */}}
+{{- define "publish-guard.redisSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "publish-guard.name" . }}-redis
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
