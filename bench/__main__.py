@@ -29,7 +29,7 @@ from bench.measure import OtherLoad, wait_for_quiet
 from bench.procs import REPO, Procs
 from bench.scenarios import Outcome, Scenarios, Servers, Settings
 
-ORDER = (1, 2, 7, 5, 6, 4, 3)  # the cheap setups first; 3 and 4 need the seeded Verdaccio
+ORDER = (1, 2, 7, 5, 8, 6, 4, 3)  # the cheap setups first; 3 and 4 need the seeded Verdaccio
 DISTURBED = 0.15  # other processes' share of the cores above which a scenario runs again
 
 
@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             5: scenarios.collision,
             6: scenarios.download,
             7: scenarios.workers,
+            8: scenarios.shared_lock,
         }
         for number in ORDER:
             if number not in wanted:
@@ -184,6 +185,7 @@ def _start(procs: Procs, workdir: Path, settings: Settings) -> tuple[Servers, di
         guard_public=procs.guard("public-url", static, public=True),
         guard_workers=procs.guard("workers-2", static, "--workers", "2"),
         guard_verdaccio=procs.guard("verdaccio", holding.url, public=True),
+        guard_shared=procs.guard("shared", static, "--shared-state", procs.redis()),
     )
     return servers, facts
 

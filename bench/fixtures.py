@@ -14,8 +14,7 @@ from typing import Any
 
 import orjson
 
-from publish_guard.registry.tarballs import build_publish_body
-from publish_guard.registry.tarballs import make_tarball
+from publish_guard.registry.tarballs import build_publish_body, make_tarball
 
 DOC_NAME = "bench-doc"  # scenario 1, 2, 7: a ~20 KB document
 MANY_NAME = "bench-many"  # scenario 5: 5,000 versions

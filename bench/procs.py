@@ -119,6 +119,14 @@ http {{
         self._remember(f"verdaccio-{name}", server.stop)
         return server
 
+    def redis(self) -> str:
+        """A redis-server on loopback (the guards' shared state), as the tests start it."""
+        from tests.harness.redis_server import RedisServer
+
+        server = RedisServer(self.workdir / "redis").start()
+        self._remember("redis", server.stop)
+        return server.url
+
     # -- the aiohttp floor (bench/floor.py) ----------------------------------------------
 
     def floor(self, upstream: str) -> str:

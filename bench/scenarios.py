@@ -40,6 +40,7 @@ class Settings:
     publish_sizes_mb: tuple[int, ...] = (1, 20, 100)
     tree_size: int = 320
     collision_rounds: int = 15
+    shared_rounds: int = 41
     download_rounds: int = 5
     download_mb: int = 200
 
@@ -56,6 +57,7 @@ class Servers:
     guard_public: Guard  # -> static, --public-url
     guard_workers: Guard  # -> static, --workers 2
     guard_verdaccio: Guard  # -> verdaccio, --public-url (installs and publishes)
+    guard_shared: Guard  # -> static, --shared-state (a local redis-server)
 
 
 @dataclass
@@ -454,6 +456,41 @@ class Scenarios:
                 ms["guard"] - ms["upstream_document"],
                 "<=",
                 50.0,
+                "ms",
+            ),
+        ]
+        return out
+
+    # -- 8 ------------------------------------------------------------------------------
+
+    def shared_lock(self) -> Outcome:
+        out = Outcome(8, "a publish's lock in the shared state (Redis) against a lock of the host")
+        name = fixtures.DOC_NAME
+        body = orjson.dumps(make_publish_body(name, "1.0.0", registry_url=self.s.guard.url))
+        guards = {"host_lock": self.s.guard.url, "shared_lock": self.s.guard_shared.url}
+
+        def run(side: str) -> float:
+            auth = {"authorization": f"Bearer bench-{secrets.token_hex(8)}"}
+            answer = timed_request("PUT", guards[side] + name, body, auth)
+            _expect(answer, (403,), "the collision")
+            return answer.seconds * 1000
+
+        for side in guards:
+            run(side)
+        runs = alternate(self.settings.shared_rounds, list(guards), run)
+        ms = {side: median(values) for side, values in runs.items()}
+        out.rounds = [{"side": s, "ms": round(v, 2)} for s, vs in runs.items() for v in vs]
+        out.medians = {"ms": _rounded(ms, 2)}
+        out.checks = [
+            Check(
+                8,
+                "a publish (its collision answer) with the lock in Redis − with the host's lock",
+                ms["host_lock"],
+                ms["shared_lock"],
+                "ms",
+                ms["shared_lock"] - ms["host_lock"],
+                "<=",
+                2.0,
                 "ms",
             ),
         ]
