@@ -44,9 +44,7 @@ def run(settings: Settings) -> int:
 
 def _serve(settings: Settings, *, reuse_port: bool) -> None:
     from publish_guard.app import create_app
-    from publish_guard.memory import return_freed_memory
 
-    return_freed_memory()
     web.run_app(
         create_app(settings),
         host=settings.listen.host,

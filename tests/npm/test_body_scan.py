@@ -4,6 +4,7 @@ the body is cut into pieces it finds what the parse after reading finds, or noth
 from __future__ import annotations
 
 import base64
+import gzip
 import os
 import threading
 
@@ -14,13 +15,14 @@ from hypothesis import strategies as st
 
 from publish_guard.npm import body_scan, integrity, publish_json
 from publish_guard.npm.body_scan import Received, ScannedText, TarballScan
-from publish_guard.registry.tarballs import build_publish_body
+from publish_guard.npm.tarball import Limits, Package, TarballError, read_package
+from publish_guard.registry.tarballs import build_publish_body, make_tarball
 
 MIN = 64  # characters: a "big" text, for these tests
 
 
 def _scan(body: bytes, cuts: list[int]) -> ScannedText | None:
-    scan = TarballScan(MIN)
+    scan = TarballScan(MIN, Limits())
     last = 0
     for cut in sorted({c % (len(body) + 1) for c in cuts}):
         scan.feed(body[last:cut])
@@ -84,6 +86,65 @@ def test_any_cut_finds_what_the_parse_finds_with_the_digests_of_the_tarball(
     assert (scanned.start, scanned.end) == expected
     assert scanned.size == len(tarball)
     assert scanned.digests == integrity.digests(tarball)
+    assert _outcome(scanned.package) == _outcome(_read(tarball))
+
+
+def _read(tgz: bytes, limits: Limits | None = None) -> Package | TarballError:
+    try:
+        return read_package(tgz, limits)
+    except TarballError as exc:
+        return exc
+
+
+def _outcome(read: Package | TarballError | None) -> object:
+    if isinstance(read, TarballError):
+        return ("refused", str(read), read.too_large)
+    return read
+
+
+_SMALL = Limits(unpacked=40_000, entries=5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    files=st.dictionaries(
+        st.sampled_from(["index.js", "lib/a.js", "b.bin", "c/d/e.txt", "f", "g", "h"]),
+        st.binary(max_size=30_000),
+        max_size=6,
+    ),
+    members=st.integers(min_value=1, max_value=3),
+    trailing=st.sampled_from([b"", b"\0" * 7, b"x", b"\x1f"]),
+    cuts=st.lists(st.integers(min_value=0, max_value=300_000), max_size=10),
+    small=st.booleans(),
+)
+def test_the_package_read_as_the_body_arrives_is_the_one_read_after(
+    files: dict[str, bytes],
+    members: int,
+    trailing: bytes,
+    cuts: list[int],
+    small: bool,
+) -> None:
+    """The tarball in gzip members of any number, with trailing bytes or not, within the
+    limits or past them: for every cut the scan's package (or refusal) is ``read_package``'s."""
+    tgz = make_tarball({"name": "a", "version": "1.0.0", "bin": "index.js"}, files)
+    raw = gzip.decompress(tgz)
+    step = -(-len(raw) // members)
+    tgz = b"".join(gzip.compress(raw[i : i + step]) for i in range(0, len(raw), step))
+    tgz += trailing
+    limits = _SMALL if small else Limits()
+    body = _publish(tgz)
+    scan = TarballScan(MIN, limits)
+    last = 0
+    for cut in sorted({c % (len(body) + 1) for c in cuts}):
+        scan.feed(body[last:cut])
+        last = cut
+    scan.feed(body[last:])
+    try:
+        scanned = scan.finish()
+    finally:
+        scan.close()
+    assert scanned is not None
+    assert _outcome(scanned.package) == _outcome(_read(tgz, limits))
 
 
 def test_a_key_split_across_pieces_and_a_string_ending_where_the_key_begins() -> None:
@@ -126,7 +187,7 @@ def test_closing_a_scan_at_any_point_stops_its_threads() -> None:
     text = base64.b64encode(os.urandom(2_000_000))
     body = b'{"_attachments":{"a.tgz":{"data":"' + text + b'"}}}'
     for stop_at in (100, 1_000_000, len(body)):
-        scan = TarballScan(MIN)
+        scan = TarballScan(MIN, Limits())
         scan.feed(body[:stop_at])
         scan.close()
         scan.close()

@@ -17,6 +17,7 @@ from publish_guard.npm import integrity, publish_json
 from publish_guard.npm.body_scan import Received, TarballScan
 from publish_guard.npm.publish_body import parse_publish_body
 from publish_guard.npm.publish_json import PublishBodyError, load_document, loads
+from publish_guard.npm.tarball import Limits
 from publish_guard.registry.tarballs import build_publish_body
 
 BIG = 64  # characters: a "big" text, for these tests
@@ -61,7 +62,7 @@ def test_a_big_body_is_parsed_without_copying_its_tarball_text() -> None:
     tarball = os.urandom(3000)
     body = _body(tarball, readme='say "hi"\n')
     pieces = [body[i : i + 500] for i in range(0, len(body), 500)]
-    scan = TarballScan(BIG)
+    scan = TarballScan(BIG, Limits())
     for piece in pieces:
         scan.feed(piece)
     received = Received(pieces)
@@ -151,7 +152,7 @@ def test_the_tarball_validated_is_the_one_a_standard_parser_finds(
         last = cut
     pieces.append(body[last:])
     pieces = [p for p in pieces if p]
-    scan = TarballScan(BIG)
+    scan = TarballScan(BIG, Limits())
     for piece in pieces:
         scan.feed(piece)
     try:

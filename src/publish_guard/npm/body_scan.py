@@ -3,9 +3,9 @@
 A big publish body is nearly all one string: the tarball as base64, in ``_attachments[...].data``.
 ``TarballScan`` is fed the body's pieces as they are read. It finds the text that
 ``publish_body`` sets aside — the first ``"data":"`` string of at least ``min_size`` characters
-— decodes it as strictly as ``publish_body`` does, and hands the bytes to hashing threads. When
-the body is whole its digests are ready or nearly: hashing overlapped the reading instead of
-following it.
+— decodes it as strictly as ``publish_body`` does, and hands the bytes to hashing threads and to a
+``PackageReader``. When the body is whole its digests and package are ready or nearly: hashing
+and unpacking overlapped the reading instead of following it.
 
 Anything unexpected (an escape, a character that is not base64, padding before the end) ends
 the scan without a result: the body is then parsed and hashed after reading, as before. So a
@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import pybase64
 
 from publish_guard.npm.integrity import Digests, DigestThreads
+from publish_guard.npm.package_reader import PackageReader
+from publish_guard.npm.tarball import Limits, Package, TarballError
 
 DATA_KEY = b'"data":"'
 _BATCH = 256 * 1024  # characters decoded at a time (a multiple of 4)
@@ -72,6 +74,7 @@ class ScannedText:
     end: int  # offset of its closing quote
     size: int  # decoded bytes
     digests: Digests
+    package: Package | TarballError | None  # read as it was decoded (None: read it again)
 
 
 class TarballScan:
@@ -79,8 +82,9 @@ class TarballScan:
     for the hashing threads: call it off the event loop). ``close`` stops the threads of a scan
     whose result is not wanted; it is safe to call at any time, and more than once."""
 
-    def __init__(self, min_size: int) -> None:
+    def __init__(self, min_size: int, limits: Limits) -> None:
         self._min = min_size
+        self._limits = limits
         self._offset = 0  # bytes fed so far
         self._carry = b""  # while searching: the last bytes fed, for a key split across pieces
         self._start = -1  # offset of the current string's first character, or -1 (searching)
@@ -89,6 +93,7 @@ class TarballScan:
         self._bad = False  # the current string is not plain base64
         self._size = 0
         self._hashing: DigestThreads | None = None
+        self._reading: PackageReader | None = None  # with _hashing: the tarball read as it comes
         self._end = -1  # the big string's closing quote, once found
         self._over = False  # found, or given up
 
@@ -146,7 +151,8 @@ class TarballScan:
             pending += memoryview(chunk)[start:stop]
             if len(pending) < min(_START, self._min):
                 return
-            self._hashing = DigestThreads()  # likely the tarball: hash it as it comes
+            self._hashing = DigestThreads()  # likely the tarball: hash and read it as it comes
+            self._reading = PackageReader(self._limits)
             self._decode_pending(final=final)
             return
         if stop - start < _DIRECT or len(pending) > 4:
@@ -218,7 +224,9 @@ class TarballScan:
             return False
         self._size += len(decoded)
         assert self._hashing is not None
+        assert self._reading is not None
         self._hashing.update(decoded)
+        self._reading.update(decoded)
         return True
 
     def _spoilt(self) -> None:
@@ -240,15 +248,19 @@ class TarballScan:
     def finish(self) -> ScannedText | None:
         """The tarball text found, decoded and hashed; ``None`` if there was none, or if it was
         anything but plain base64."""
-        if self._end < 0 or self._hashing is None:
+        if self._end < 0 or self._hashing is None or self._reading is None:
             self.close()
             return None
         digests = self._hashing.result()
-        self._hashing = None
-        return ScannedText(self._start, self._end, self._size, digests)
+        package = self._reading.result()
+        self._hashing = self._reading = None
+        return ScannedText(self._start, self._end, self._size, digests, package)
 
     def close(self) -> None:
         hashing, self._hashing = self._hashing, None
         if hashing is not None:
             hashing.cancel()
+        reading, self._reading = self._reading, None
+        if reading is not None:
+            reading.cancel()
         self._pending.clear()

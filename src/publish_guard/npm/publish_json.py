@@ -26,6 +26,7 @@ import pybase64
 
 from publish_guard.npm import integrity
 from publish_guard.npm.body_scan import DATA_KEY, Received, ScannedText, TarballScan
+from publish_guard.npm.tarball import Limits, Package, TarballError
 
 BIG = 1024 * 1024  # characters: from here on an attachment's text is not copied out
 SIGSTORE_SUFFIX = ".sigstore"
@@ -54,6 +55,7 @@ class TarballText:
     end: int
     size: int
     digests: integrity.Digests
+    package: Package | TarballError | None = None  # read as it arrived (None: not yet read)
 
     def text(self) -> str:
         return str(self._part(self.start, self.end), "ascii")
@@ -76,9 +78,10 @@ class TarballText:
         return self.body[start:end]
 
 
-def tarball_scan() -> TarballScan:
-    """A scan that finds, as a body arrives, the text ``load_document`` does not copy out."""
-    return TarballScan(BIG)
+def tarball_scan(limits: Limits) -> TarballScan:
+    """A scan that finds, as a body arrives, the text ``load_document`` does not copy out (and
+    reads the package in it within ``limits``)."""
+    return TarballScan(BIG, limits)
 
 
 def load_document(
@@ -164,9 +167,10 @@ def _load_aside(
     if filename is None:
         return None
     if scanned is not None:
-        size, digests = scanned.size, scanned.digests
-    else:
-        size, digests = attachment_digests(filename, _text_pieces(part, start, end), end - start)
+        return first, TarballText(
+            filename, body, start, end, scanned.size, scanned.digests, scanned.package
+        )
+    size, digests = attachment_digests(filename, _text_pieces(part, start, end), end - start)
     return first, TarballText(filename, body, start, end, size, digests)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -175,12 +175,19 @@ def gzip_header_fields(tgz: bytes) -> tuple[bytes, int]:
 
 
 def inflate(tgz: bytes, limit: int | None = None) -> Iterator[bytes]:
-    """The decompressed bytes of every gzip member in ``tgz``, in bounded chunks; past
+    """The decompressed bytes of every gzip member in ``tgz`` (see ``inflate_pieces``)."""
+    return inflate_pieces((tgz,), limit)
+
+
+def inflate_pieces(pieces: Iterable[bytes], limit: int | None = None) -> Iterator[bytes]:
+    """The decompressed bytes of every gzip member in the pieces put end to end, in bounded
+    chunks, as the pieces come (they may be handed over while a body still arrives); past
     ``limit`` bytes in all, ``TarballError(too_large=True)`` (a "zip bomb" costs at most
     ``limit`` bytes of work)."""
-    gzip_header_fields(tgz)
-    view = memoryview(tgz)
-    fed = 0
+    source = _bounded(pieces)
+    head = _at_least(b"", source, 10)
+    gzip_header_fields(head)
+    pending: bytes | memoryview = head
     inflated = 0
     while True:
         inflater = zlib.decompressobj(wbits=31)
@@ -188,11 +195,12 @@ def inflate(tgz: bytes, limit: int | None = None) -> Iterator[bytes]:
             while not inflater.eof:
                 if inflater.unconsumed_tail:
                     chunk = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
-                elif fed < len(view):
-                    chunk = inflater.decompress(view[fed : fed + _CHUNK], _CHUNK)
-                    fed += _CHUNK
                 else:
-                    raise TarballError("the gzip stream is truncated")
+                    if not pending:
+                        pending = next(source, b"")
+                        if not pending:
+                            raise TarballError("the gzip stream is truncated")
+                    chunk, pending = inflater.decompress(pending, _CHUNK), b""
                 if chunk:
                     inflated += len(chunk)
                     if limit is not None and inflated > limit:
@@ -202,14 +210,32 @@ def inflate(tgz: bytes, limit: int | None = None) -> Iterator[bytes]:
                     yield chunk
         except zlib.error as exc:
             raise TarballError(f"the tarball is not valid gzip: {exc}") from None
-        member_end = min(fed, len(view)) - len(inflater.unused_data)
-        rest = view[member_end:]
+        rest = _at_least(inflater.unused_data + pending, source, 2)
         if rest[:2] == _GZIP_MAGIC:
-            fed = member_end
+            pending = rest
             continue
-        if bytes(rest).strip(b"\0"):
+        if any(bytes(piece).strip(b"\0") for piece in (rest, *source)):
             raise TarballError("the tarball has trailing bytes after its gzip stream")
         return
+
+
+def _bounded(pieces: Iterable[bytes]) -> Iterator[bytes | memoryview]:
+    """The pieces cut to at most ``_CHUNK`` bytes: the inflater's unconsumed input is copied
+    at each step, so a big piece given whole would be copied over and over."""
+    for piece in pieces:
+        if len(piece) <= _CHUNK:
+            yield piece
+            continue
+        view = memoryview(piece)
+        for start in range(0, len(view), _CHUNK):
+            yield view[start : start + _CHUNK]
+
+
+def _at_least(head: bytes, source: Iterator[bytes | memoryview], size: int) -> bytes:
+    """``head`` and as many following pieces as make it ``size`` bytes long (or the end)."""
+    while len(head) < size and (piece := next(source, None)) is not None:
+        head += piece
+    return head
 
 
 class Stream:

@@ -21,6 +21,7 @@ in order) and a rewrite changes all.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,7 @@ from publish_guard.npm.tar_blocks import (
     decode_name,
     gzip_header_fields,
     inflate,
+    inflate_pieces,
     padding,
     parse_header,
     pax_records,
@@ -49,7 +51,14 @@ from publish_guard.npm.tar_blocks import (
     with_size,
 )
 
-__all__ = ["Limits", "Package", "TarballError", "read_package", "rewrite_package_version"]
+__all__ = [
+    "Limits",
+    "Package",
+    "TarballError",
+    "read_package",
+    "read_package_pieces",
+    "rewrite_package_version",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +89,19 @@ def rewrite_package_version(
     recompressed at ``compresslevel`` (npm uses 9), keeping the input's header mtime and OS byte.
     """
     writer = GzipWriter(compresslevel, gzip_header_fields(tgz))
-    _walk(tgz, limits or Limits(), writer.write, new_version)
+    limits = limits or Limits()
+    _walk(inflate(tgz, limits.unpacked), limits, writer.write, new_version)
     return writer.finish()
 
 
 def read_package(tgz: bytes, limits: Limits | None = None) -> Package:
-    found, files = _walk(tgz, limits or Limits(), None, None)
+    return read_package_pieces((tgz,), limits)
+
+
+def read_package_pieces(pieces: Iterable[bytes], limits: Limits | None = None) -> Package:
+    """``read_package`` of the pieces put end to end, read as they come."""
+    limits = limits or Limits()
+    found, files = _walk(inflate_pieces(pieces, limits.unpacked), limits, None, None)
     try:
         manifest = load_package_json(found[-1])
     except PackageJsonError as exc:
@@ -99,11 +115,12 @@ def read_package_json(tgz: bytes, limits: Limits | None = None) -> dict[str, Any
 
 
 def _walk(
-    tgz: bytes, limits: Limits, sink: Sink | None, new_version: str | None
+    tar: Iterator[bytes], limits: Limits, sink: Sink | None, new_version: str | None
 ) -> tuple[list[bytes], list[str]]:
-    """Stream the tar in ``tgz`` into ``sink`` (rewriting ``package.json`` when ``new_version``
-    is given); return the original ``package.json`` payloads and the files' paths."""
-    stream = Stream(inflate(tgz, limits.unpacked))
+    """Stream the ``tar`` (its bytes, as they inflate) into ``sink`` (rewriting
+    ``package.json`` when ``new_version`` is given); return the original ``package.json``
+    payloads and the files' paths."""
+    stream = Stream(tar)
     found: list[bytes] = []
     files: list[str] = []
     pending: list[Meta] = []

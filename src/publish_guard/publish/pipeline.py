@@ -213,7 +213,13 @@ class PublishService:
 
     async def _read_tarball(self, parsed: PublishBody) -> Package:
         """The tarball's package.json and files, read off the event loop within the limits."""
+        source = parsed.tarball.source
         try:
+            read = None if source is None else source.package
+            if isinstance(read, TarballError):
+                raise read
+            if read is not None:
+                return read  # read while the body arrived
             return await asyncio.to_thread(read_package, parsed.tarball.data, self.limits)
         except TarballError as exc:
             code = "TARBALL_TOO_LARGE" if exc.too_large else "TARBALL_INVALID"

@@ -149,7 +149,7 @@ async def _read_and_check(
     settings = request.app[SETTINGS]
     assert write.package is not None
     path_name = write.package
-    scan = tarball_scan()
+    scan = tarball_scan(request.app[PUBLISHER].limits)
     try:
         body = await read_checked_body(request, settings, held, path_name, codings, scan.feed)
         scanned = await asyncio.to_thread(scan.finish) if scan.found and not body.encoded else None
