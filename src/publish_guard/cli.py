@@ -1,4 +1,4 @@
-"""``publish-guard serve | registry | demo | check``."""
+"""``publish-guard serve | registry | demo | check | nginx-config``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ commands:
   registry   run the embedded npm registry emulator (Artifactory, Nexus, Verdaccio, npmjs)
   demo       run the emulator and the guard in front of it, ready to try with npm
   check      tell whether name@version can be published
+  nginx-config  print the fast path's nginx.conf (reads straight to the registry)
 
 'publish-guard <command> --help' describes each command's options.
 """
@@ -64,6 +65,7 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "registry": _lazy("publish_guard.registry.cli"),
     "demo": _lazy("publish_guard.demo"),
     "check": _lazy("publish_guard.check"),
+    "nginx-config": _lazy("publish_guard.fastpath.cli"),
 }
 
 

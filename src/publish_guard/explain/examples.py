@@ -339,6 +339,7 @@ EXAMPLES: dict[str, Example] = {
         Group.NETWORK,
         {"what": "publish", "detail": "Error 111 connecting to redis.example.com:6379"},
     ),
+    "GUARD_UNREACHABLE": Example(Group.NETWORK, {"what": "nothing was sent to the registry"}),
     "CLIENT_TOO_SLOW": Example(
         Group.REFUSAL,
         {"method": "PUT", "target": "/widget", "seconds": "60"},

@@ -371,6 +371,16 @@ TEXTS: dict[str, Text] = {
         "With --shared-state every publish takes its package's lock in Redis, so that replicas "
         "never forward two publishes of one package at once; Redis did not answer.",
     ),
+    "GUARD_UNREACHABLE": Text(
+        503,
+        "publish-guard, which checks every write to this registry, is not reachable: {what}; "
+        "installs still work",
+        "Retry in a minute (npm retries this on its own); if it lasts, ask the platform team to "
+        "look at the publish-guard pods.",
+        "The fast path (nginx) sends reads straight to the registry and everything else to the "
+        "guard; the guard did not answer, so nginx answered instead. Nothing reached the "
+        "registry.",
+    ),
     "CLIENT_TOO_SLOW": Text(
         408,
         "publish-guard stopped waiting for the body of {method} {target}: nothing arrived for "
