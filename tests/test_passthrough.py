@@ -374,3 +374,35 @@ async def test_a_path_echoing_the_upstream_base_is_mapped_back_under_it(
     answer = await _raw_request(client.port, f"GET {PREFIX}widget/-/widget-1.0.0.tgz HTTP/1.1")
     assert answer.startswith(b"HTTP/1.1 200")
     assert recorder.seen[-1].raw_path == PREFIX + "widget/-/widget-1.0.0.tgz"
+
+
+async def test_a_not_modified_answer_with_a_length_passes_at_once(guard: GuardFactory) -> None:
+    """npm revalidates cached documents (If-None-Match); a 304 may carry the entity's
+    Content-Length but never a body: the guard must not wait for one."""
+    answer = (
+        b"HTTP/1.1 304 Not Modified\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 500\r\nETag: "v1"\r\n\r\n'
+    )
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            if not head:
+                break
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}" if b"/-/ping" in head else answer
+            )
+            await writer.drain()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        client = await guard(upstream_url=f"http://127.0.0.1:{port}/")
+        started = asyncio.get_running_loop().time()
+        response = await client.get("/widget", headers={"If-None-Match": '"v1"'})
+        assert response.status == 304
+        assert response.headers["ETag"] == '"v1"'
+        assert await response.read() == b""
+        assert asyncio.get_running_loop().time() - started < 2
+    finally:
+        server.close()

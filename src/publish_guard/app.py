@@ -16,7 +16,8 @@ from publish_guard.detect import Detection, detect, keep_detecting
 from publish_guard.flavors import FLAVORS, GENERIC, flavor_from_url
 from publish_guard.health import healthz, readyz
 from publish_guard.keys import ACCESS_LOG, DETECTION, PUBLISHER, SETTINGS, UPSTREAM
-from publish_guard.middlewares import request_context, target_check
+from publish_guard.logs import flush_access_log
+from publish_guard.middlewares import request_frame
 from publish_guard.publish.devnumbers import DevNumbers
 from publish_guard.publish.locks import Locks
 from publish_guard.publish.pipeline import PublishService
@@ -29,11 +30,17 @@ from publish_guard.shared.state import SharedState, replica_name
 from publish_guard.status.board import Board, Recording
 from publish_guard.status.metrics import Metrics
 from publish_guard.status.recorder import BOARD, METRICS
-from publish_guard.status.routes import HEALTH, SHARED, add_status_routes, status_access
+from publish_guard.status.routes import HEALTH, SHARED, add_status_routes
 from publish_guard.status.watch import Health, watch
 from publish_guard.upstream import Upstream
 
 GUARD_PREFIX = "/-/guard"
+
+
+async def _flush_logs(app: web.Application) -> None:
+    flush_access_log()
+
+
 SHARED_WATCH_SECONDS = 5.0
 log = structlog.get_logger("publish_guard")
 
@@ -41,7 +48,7 @@ log = structlog.get_logger("publish_guard")
 def create_app(settings: Settings) -> web.Application:
     badhttp.install()
     app = web.Application(
-        middlewares=[request_context, status_access, target_check],
+        middlewares=[request_frame],
         handler_args={
             "max_field_size": settings.max_header_size,
             "max_line_size": settings.max_header_size,
@@ -78,6 +85,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[ACCESS_LOG] = settings.access_log
     app.cleanup_ctx.append(_upstream_session)
+    app.on_cleanup.append(_flush_logs)
 
     app.router.add_get(f"{GUARD_PREFIX}/healthz", healthz)
     app.router.add_get(f"{GUARD_PREFIX}/readyz", readyz)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
+import time
 from collections.abc import Mapping, MutableMapping
 from typing import Any, TextIO
 
@@ -21,10 +23,100 @@ def _orjson_dumps(event: Any, **_: Any) -> str:
     return orjson.dumps(event, default=str).decode()
 
 
+class AccessLines:
+    """The access log as JSON lines, the same keys structlog writes, gathered and written
+    together once per ``FLUSH_AFTER`` seconds: one ``write`` per batch, not per request. Its
+    fields are redacted by the caller (the path) or safe by construction (numbers, method)."""
+
+    FLUSH_AFTER = 0.05
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lines: list[str] = []
+
+    def add(self, line: str) -> None:
+        self._lines.append(line)
+        if len(self._lines) > 1:
+            return
+        try:
+            asyncio.get_running_loop().call_later(self.FLUSH_AFTER, self.flush)
+        except RuntimeError:
+            self.flush()
+
+    def flush(self) -> None:
+        lines, self._lines = self._lines, []
+        if lines:
+            self._stream.write("\n".join(lines) + "\n")
+            self._stream.flush()
+
+
+_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH"})
+_access: AccessLines | None = None  # JSON logs at info level or below: the fast writer
+_access_log = structlog.get_logger("publish_guard.access")
+
+
+def log_request(
+    request_id: str,
+    method: str,
+    path: str,
+    status: int,
+    seconds: float,
+    upstream_status: int | None,
+) -> None:
+    """One line per request (``path`` already redacted)."""
+    duration_ms = round(seconds * 1000, 2)
+    if _access is None:
+        _access_log.info(
+            "request",
+            request_id=request_id,
+            method=method,
+            path=path,
+            status=status,
+            duration_ms=duration_ms,
+            upstream_status=upstream_status,
+        )
+        return
+    if method not in _METHODS:
+        method = scrub(method[:16])
+    _access.add(
+        f'{{"request_id":{_text(request_id)},"method":{_text(method)},"path":{_text(path)},'
+        f'"status":{status},"duration_ms":{duration_ms},'
+        f'"upstream_status":{"null" if upstream_status is None else upstream_status},'
+        f'"event":"request","level":"info","timestamp":"{_now()}"}}'
+    )
+
+
+def _text(value: str) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _now() -> str:
+    """The time as structlog's ``TimeStamper(fmt="iso", utc=True)`` writes it, the seconds part
+    made once per second."""
+    global _second, _second_text
+    now = time.time()
+    whole = int(now)
+    if whole != _second:
+        _second, _second_text = whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+    return f"{_second_text}.{int((now - whole) * 1_000_000):06d}Z"
+
+
+_second = -1
+_second_text = ""
+
+
+def flush_access_log() -> None:
+    if _access is not None:
+        _access.flush()
+
+
 def configure_logging(fmt: str = "auto", level: str = "info", stream: TextIO | None = None) -> None:
+    global _access
     stream = stream or sys.stderr
     if fmt == "auto":
         fmt = "console" if stream.isatty() else "json"
+    quiet = logging.getLevelNamesMapping()[level.upper()] > logging.INFO
+    _access = AccessLines(stream) if fmt == "json" and not quiet else None
     renderer: Any = (
         structlog.dev.ConsoleRenderer(colors=stream.isatty())
         if fmt == "console"

@@ -1,9 +1,14 @@
-"""The request's frame: an id and one log line, the target check, and errors made into answers."""
+"""The request's frame, one middleware for every request: an id, the target check, errors made
+into answers, the status board and one access-log line.
+
+A read that passes through pays for nothing else: the status token is checked by the status
+routes themselves, and the access line is written by ``logs.log_request`` (buffered JSON).
+"""
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 
 import orjson
 import structlog
@@ -19,6 +24,7 @@ from publish_guard.keys import (
     UPSTREAM_STATUS,
     VIA_DEV_PREFIX,
 )
+from publish_guard.logs import log_request
 from publish_guard.publish.devmode import DEV_PREFIX
 from publish_guard.redact import (
     bind_request_secrets,
@@ -30,18 +36,20 @@ from publish_guard.redact import (
 from publish_guard.status import recorder as status_recorder
 from publish_guard.target import Target, UnsafeTarget, check_target
 
-access_log = structlog.get_logger("publish_guard.access")
 log = structlog.get_logger("publish_guard.app")
+STATUS_PAGE = "/-/guard/"
 
 
 def _request_id(request: web.Request) -> str:
     given = request.headers.get("X-Request-Id", "")
-    return given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
+    if 0 < len(given) <= 64 and given.isprintable():
+        return str(scrub(given))  # the client's own: it goes into logs and answers
+    return os.urandom(16).hex()
 
 
 @web.middleware
-async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Bind a request id, log one line per request, and answer every ``GuardError``."""
+async def request_frame(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bind a request id, check the target, answer every ``GuardError``, log one line."""
     request_id = _request_id(request)
     request[REQUEST_ID] = request_id
     bound = bind_request_secrets(secrets_of(request.headers, request.raw_path))
@@ -49,6 +57,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     status = 500
     failure: GuardError | None = None
     try:
+        _check_target(request)
         response: web.StreamResponse = await handler(request)
         status = response.status
     except GuardError as error:
@@ -67,15 +76,14 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     finally:
         elapsed = time.perf_counter() - started
         status_recorder.finish(request, status, failure, elapsed, request_id)
-        if request.app.get(ACCESS_LOG, True):
-            access_log.info(
-                "request",
-                request_id=request_id,
-                method=request.method,
-                path=redact_path(request.raw_path),
-                status=status,
-                duration_ms=round(elapsed * 1000, 2),
-                upstream_status=request.get(UPSTREAM_STATUS),
+        if request.app[ACCESS_LOG]:
+            log_request(
+                request_id,
+                request.method,
+                redact_path(request.raw_path),
+                status,
+                elapsed,
+                request.get(UPSTREAM_STATUS),
             )
         unbind_request_secrets(bound)
     if not response.prepared:
@@ -83,9 +91,9 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     return response
 
 
-@web.middleware
-async def target_check(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refuse targets that could leave the upstream's base path before anything is forwarded."""
+def _check_target(request: web.Request) -> None:
+    """Refuse targets that could leave the upstream's base path before anything is forwarded;
+    a browser at ``/`` goes to the status page."""
     try:
         target = check_target(request.method, request.raw_path)
     except UnsafeTarget as exc:
@@ -96,13 +104,18 @@ async def target_check(request: web.Request, handler: Handler) -> web.StreamResp
             target=redact_path(request.raw_path[:200]),
             reason=exc.reason,
         ) from None
+    if target.path == "/" and request.method == "GET" and _browser(request):
+        raise web.HTTPFound(STATUS_PAGE)
     if target.path.startswith(DEV_PREFIX):
         # a client whose registry is http://guard/-/dev/: dev mode for its publishes,
         # everything else as through the plain URL
         request[VIA_DEV_PREFIX] = True
         target = Target(target.path[len(DEV_PREFIX) - 1 :], target.query)
     request[TARGET] = unprefixed(target, request.app[UPSTREAM].base.raw_path)
-    return await handler(request)
+
+
+def _browser(request: web.Request) -> bool:
+    return "text/html" in request.headers.get("Accept", "") and "npm-command" not in request.headers
 
 
 def unprefixed(target: Target, base_path: str) -> Target:

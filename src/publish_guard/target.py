@@ -8,10 +8,12 @@ Tomcat-style ``..;`` path parameters, backslashes, NUL and other control bytes a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 _DECODE_ROUNDS = 4
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class UnsafeTarget(ValueError):
@@ -49,6 +51,9 @@ def check_target(method: str, raw_target: str) -> Target:
 
 
 def _check_path(raw_path: str) -> None:
+    if "%" not in raw_path:  # nothing to decode (most reads)
+        _check_decoded(raw_path)
+        return
     decoded = raw_path
     for _ in range(_DECODE_ROUNDS):
         _check_decoded(decoded)
@@ -65,8 +70,10 @@ def _check_path(raw_path: str) -> None:
 def _check_decoded(path: str) -> None:
     if "\\" in path:
         raise UnsafeTarget("backslashes are not accepted in paths")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in path):
+    if _CONTROL.search(path):
         raise UnsafeTarget("control characters (such as NUL) are not accepted in paths")
+    if "." not in path:
+        return
     for segment in path.split("/"):
         bare = segment.split(";", 1)[0]
         if bare in (".", ".."):

@@ -152,6 +152,17 @@ class Upstream:
 
     async def read_body(self, response: aiohttp.ClientResponse, limit: int) -> bytes:
         """The whole answer's body, up to ``limit`` bytes (for the guard's own checks)."""
+        length = response.content_length
+        bodiless = response.status in (204, 304) or response.method == "HEAD"
+        if length is not None and length <= limit and not bodiless:  # one call: length bounds it
+            try:
+                return await response.content.readexactly(length)
+            except asyncio.IncompleteReadError as exc:
+                raise self.explain(
+                    aiohttp.ClientPayloadError("the answer ended early"), phase="body"
+                ) from exc
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                raise self.explain(exc, phase="body") from exc
         chunks: list[bytes] = []
         size = 0
         async for chunk in self.iter_body(response):

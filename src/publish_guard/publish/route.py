@@ -33,7 +33,7 @@ from publish_guard.publish.devmode import hidden_from_publish_check
 from publish_guard.publish.locks import LockBusy
 from publish_guard.publish.lookup import EarlyLookup, fetch_document, lookup_headers
 from publish_guard.publish.updates import is_publish_attempt, names_versions, update_problems
-from publish_guard.publish.writes import Write, WriteKind, classify
+from publish_guard.publish.writes import READ_METHODS, Write, WriteKind, classify
 from publish_guard.redact import redact_path
 from publish_guard.shared.errors import SharedStateDown
 from publish_guard.status.recorder import note
@@ -47,10 +47,7 @@ _CHECKED = (WriteKind.DOCUMENT_PUT, WriteKind.PUBLISH, WriteKind.DOCUMENT_UPDATE
 async def registry(request: web.Request) -> web.StreamResponse:
     target = request[TARGET]
     relative = target.path[1:]
-    write = classify(request.method, relative)
-    if write.kind is WriteKind.QUERY:
-        return await passthrough(request, explain=False)
-    if write.kind is WriteKind.READ:
+    if request.method in READ_METHODS:
         hidden = hidden_from_publish_check(
             request.app[SETTINGS],
             request.method,
@@ -61,6 +58,9 @@ async def registry(request: web.Request) -> web.StreamResponse:
         if hidden is not None:
             return _dev_publish_check(hidden)
         return await passthrough(request)
+    write = classify(request.method, relative)
+    if write.kind is WriteKind.QUERY:
+        return await passthrough(request, explain=False)
     if write.kind in _CHECKED:
         return await _checked_write(request, write)
     if write.kind is WriteKind.PACKAGE_WRITE:

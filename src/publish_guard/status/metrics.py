@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 
 from publish_guard import __version__
@@ -58,6 +60,18 @@ class Metrics:
         )
         self.info = Info("publish_guard", "The guard's version and upstream flavor", registry=r)
         self.info.info({"version": __version__, "flavor": "unknown"})
+
+        self._request_children: dict[tuple[str, int], Any] = {}
+
+    def count_request(self, method: str, status: int) -> None:
+        """``requests`` by method and status class, each child bound once (``labels`` costs
+        more than the increment)."""
+        key = (method, status // 100)
+        child = self._request_children.get(key)
+        if child is None:
+            child = self.requests.labels(method, f"{key[1]}xx")
+            self._request_children[key] = child
+        child.inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

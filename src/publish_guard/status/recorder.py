@@ -54,7 +54,7 @@ def finish(
     board, metrics = app[BOARD], app[METRICS]
     board.request(status)
     method = request.method if request.method in _METHODS else "OTHER"  # a label set, bounded
-    metrics.requests.labels(method, f"{status // 100}xx").inc()
+    metrics.count_request(method, status)
     if error is not None and error.code.startswith("UPSTREAM_") and error.status >= 500:
         metrics.upstream_errors.labels(error.code.removeprefix("UPSTREAM_").lower()).inc()
     publish = request.get(PUBLISH_NOTE)

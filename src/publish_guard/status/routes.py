@@ -22,16 +22,15 @@ from publish_guard.status.watch import Health
 HEALTH = web.AppKey("health", Health)
 SHARED = web.AppKey("shared_state", SharedState)
 PREFIX = "/-/guard"
-PROTECTED = (f"{PREFIX}/", f"{PREFIX}/status.json", f"{PREFIX}/metrics")
 REFRESH_SECONDS = 10
 
 
 def add_status_routes(app: web.Application) -> None:
     setup_templates(app).globals["timeline_chart"] = timeline_chart
-    app.router.add_get(f"{PREFIX}/", page)
+    app.router.add_get(f"{PREFIX}/", _token_only(page))
     app.router.add_get(PREFIX, _to_page)
-    app.router.add_get(f"{PREFIX}/status.json", status_json)
-    app.router.add_get(f"{PREFIX}/metrics", metrics)
+    app.router.add_get(f"{PREFIX}/status.json", _token_only(status_json))
+    app.router.add_get(f"{PREFIX}/metrics", _token_only(metrics))
 
 
 async def snapshot(app: web.Application) -> dict[str, Any]:
@@ -104,20 +103,21 @@ async def _to_page(request: web.Request) -> web.Response:
     raise web.HTTPFound(f"{PREFIX}/")
 
 
-@web.middleware
-async def status_access(request: web.Request, handler: Handler) -> web.StreamResponse:
+def _token_only(handler: Handler) -> Handler:
     """With ``--status-token``, the page, JSON and metrics need it (Bearer, or Basic with the
     token as password, which a browser prompts for); health and the catalogue stay open."""
-    token = request.app[SETTINGS].status_token
-    if token and request.path in PROTECTED and not _authorised(request, token):
-        return web.json_response(
-            {"error": "the status page needs the guard's status token", "code": "STATUS_TOKEN"},
-            status=401,
-            headers={"WWW-Authenticate": 'Basic realm="publish-guard status", charset="UTF-8"'},
-        )
-    if request.path == "/" and request.method == "GET" and _browser(request):
-        raise web.HTTPFound(f"{PREFIX}/")
-    return await handler(request)
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        token = request.app[SETTINGS].status_token
+        if token and not _authorised(request, token):
+            return web.json_response(
+                {"error": "the status page needs the guard's status token", "code": "STATUS_TOKEN"},
+                status=401,
+                headers={"WWW-Authenticate": 'Basic realm="publish-guard status", charset="UTF-8"'},
+            )
+        return await handler(request)
+
+    return guarded
 
 
 def _authorised(request: web.Request, token: str) -> bool:
@@ -132,7 +132,3 @@ def _authorised(request: web.Request, token: str) -> bool:
             return False
         return hmac.compare_digest(password.encode(), token.encode())
     return False
-
-
-def _browser(request: web.Request) -> bool:
-    return "text/html" in request.headers.get("Accept", "") and "npm-command" not in request.headers
