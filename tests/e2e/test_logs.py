@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 
 from tests.harness.clients import unique_name
 from tests.harness.factories import ClientFactory, User
-from tests.harness.http import http_request
+from tests.harness.http import http_request, settled_log
 from tests.harness.process import guard_process
 from tests.harness.verdaccio import Verdaccio
 
@@ -43,10 +42,9 @@ def test_no_secret_reaches_the_log(
     bob_token = login.json()["token"]
     basic = base64.b64encode(f"bob:{password}".encode()).decode()
     http_request("GET", url + "-/whoami", headers={"authorization": f"Basic {basic}"})
-    http_request("GET", url + f"-/whoami?token={bob_token}", headers={"npm-otp": otp})
+    last = http_request("GET", url + f"-/whoami?token={bob_token}", headers={"npm-otp": otp})
 
-    time.sleep(0.5)
-    log = log_path.read_text()
+    log = settled_log(log_path, last)
     lines = [orjson.loads(line) for line in log.splitlines() if line.startswith("{")]
     requests = [line for line in lines if line.get("event") == "request"]
     assert len(requests) >= 6

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json as _json
 import socket
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -70,3 +72,14 @@ def raw_request(port: int, head: bytes, body: bytes = b"", *, timeout: float = 3
         while chunk := sock.recv(65536):
             chunks.append(chunk)
     return b"".join(chunks)
+
+
+def settled_log(log: Path, last: HttpResponse, *, timeout: float = 10.0) -> str:
+    """The guard's log once it holds the line of ``last`` (access lines are written in batches)."""
+    request_id = last.headers.get("x-request-id") or ""
+    assert request_id, "the last answer carries no request id"
+    deadline = time.monotonic() + timeout
+    while request_id not in (text := log.read_text(errors="replace")):
+        assert time.monotonic() < deadline, f"the guard never logged {request_id}"
+        time.sleep(0.05)
+    return text

@@ -5,7 +5,6 @@ status.json, the metrics or any answer the guard made up. The guard runs as a pr
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from publish_guard.registry import Registry, RegistryConfig, create_registry_app, make_publish_body
 from tests.harness.clients import unique_name
 from tests.harness.factories import ClientFactory
-from tests.harness.http import HttpResponse, http_request
+from tests.harness.http import HttpResponse, http_request, settled_log
 from tests.harness.process import guard_process
 from tests.harness.servers import ServerThread
 
@@ -83,9 +82,8 @@ def test_no_secret_reaches_any_output(
     assert name in page.text
     assert status.json()["counters"]["publishes"]["refused"] >= 1
 
-    time.sleep(0.3)
     outputs = {
-        "log": log.read_text(),
+        "log": settled_log(log, metrics),
         "page": page.text,
         "status.json": status.text,
         "metrics": metrics.text,

@@ -16,7 +16,7 @@ import pytest
 
 from publish_guard.registry import make_publish_body
 from tests.harness.clients import Client, unique_name
-from tests.harness.http import http_request
+from tests.harness.http import http_request, settled_log
 from tests.transparency.test_commands import STEPS
 from tests.transparency.world import PASSWORD, STATUS_TOKEN, USER, World, world
 
@@ -117,7 +117,7 @@ def test_no_secret_reaches_any_output_of_the_guard(guarded: World) -> None:
     ]
     assert answers, "the guard made up no answer to search"
     outputs = {
-        "the log": w.log.read_text(),
+        "the log": settled_log(w.log, metrics),
         "the status page": page.text,
         "status.json": facts.text,
         "the metrics": metrics.text,
