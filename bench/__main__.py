@@ -174,6 +174,8 @@ def _start(procs: Procs, workdir: Path, settings: Settings) -> tuple[Servers, di
     )
     holding = procs.verdaccio("registry", {"max_body_size": "300mb"})
     token = holding.add_user("bench", "bench-password")
+    guard = procs.guard("plain", static)
+    guard_fast_verdaccio = procs.guard("fast-verdaccio", holding.url, "--flavor", "verdaccio")
     servers = Servers(
         static=static,
         nginx_proxy=nginx_proxy,
@@ -181,7 +183,11 @@ def _start(procs: Procs, workdir: Path, settings: Settings) -> tuple[Servers, di
         verdaccio_uplink=uplinked.url,
         verdaccio=holding.url,
         verdaccio_token=token,
-        guard=procs.guard("plain", static),
+        guard=guard,
+        fast_path=procs.fast_path("static", static, guard.url),
+        fast_path_verdaccio=procs.fast_path(
+            "verdaccio", holding.url, guard_fast_verdaccio.url, "--flavor", "verdaccio"
+        ),
         guard_public=procs.guard("public-url", static, public=True),
         guard_workers=procs.guard("workers-2", static, "--workers", "2"),
         guard_verdaccio=procs.guard("verdaccio", holding.url, public=True),

@@ -72,6 +72,38 @@ class Procs:
         self._nginx("proxy", server)
         return f"http://127.0.0.1:{port}/"
 
+    def fast_path(self, name: str, upstream: str, guard: str, *argv: str) -> str:
+        """The fast path as users run it: ``publish-guard nginx-config`` (one worker, as the
+        ``proxy_pass`` baseline has) and nginx in the foreground in a folder of its own."""
+        port = free_port()
+        prefix = self.workdir / f"fast-{name}"
+        prefix.mkdir(parents=True, exist_ok=True)
+        conf = prefix / "nginx.conf"
+        subprocess.run(
+            [
+                str(GUARD), "nginx-config", "--upstream", upstream, "--guard", guard,
+                "--listen", f"127.0.0.1:{port}", "--nginx-workers", "1",
+                "--output", str(conf), *argv,
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )  # fmt: skip
+        if os.geteuid() == 0:  # workers read the 0700 tmp folder, as in _nginx
+            conf.write_text("user root;\n" + conf.read_text())
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        log = (prefix / "nginx.log").open("wb")
+        process = subprocess.Popen(
+            [nginx, "-p", str(prefix), "-c", str(conf), "-e", "stderr"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,  # its access log: one line per request, not wanted here
+            stderr=log,
+            start_new_session=True,
+        )
+        self._remember(f"fast-{name}", lambda: _stop(process, signal.SIGQUIT, log))
+        _wait_port(port, process, prefix / "nginx.log")
+        return f"http://127.0.0.1:{port}/"
+
     def _nginx(self, name: str, server: str) -> None:
         prefix = self.workdir / f"nginx-{name}"
         (prefix / "logs").mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -131,6 +132,7 @@ def test_nginx_routes_every_spelling_as_the_patterns_say(rig: Rig) -> None:
     name = unique_name("route")
     _seed(rig.verdaccio.url, rig.token, name)
     routes, _ = direct_routes("/", documents=True, dev_mode=False)
+    sent = []
     for method, shape in TARGETS:
         target = shape.format(name=name)
         marker = uuid.uuid4().hex
@@ -141,12 +143,30 @@ def test_nginx_routes_every_spelling_as_the_patterns_say(rig: Rig) -> None:
             data=b"{}" if method in ("PUT", "POST") else None,
         )
         assert answer.status < 500 or answer.status == 502, (method, target, answer.status)
+        sent.append((method, target, marker, answer))
+    _wait_until_the_guard_logged_everything_before(rig, name)
+    for method, target, marker, answer in sent:
         if matches(routes, method, target):
             assert not rig.guard_saw(marker), (method, target, answer.status)
         elif not rig.guard_saw(marker):  # nginx refused it itself, as the guard would
             assert answer.status == 400, (method, target, answer.status)
             assert answer.json()["code"] == "BAD_TARGET"
             assert "%2e" not in answer.text, "the path is not quoted back"
+
+
+def _wait_until_the_guard_logged_everything_before(rig: Rig, name: str) -> None:
+    """The access log is written in batches: a last write marks the end of the earlier ones."""
+    marker = uuid.uuid4().hex
+    http_request(
+        "PUT",
+        rig.fast.url + name,
+        headers={"x-request-id": marker, "content-type": "application/json"},
+        data=b"{}",
+    )
+    deadline = time.monotonic() + 10
+    while not rig.guard_saw(marker):
+        assert time.monotonic() < deadline, "the guard never logged the last write"
+        time.sleep(0.05)
 
 
 def test_install_with_defaults_never_waits_on_the_guard(rig: Rig) -> None:
@@ -161,6 +181,22 @@ def test_install_with_defaults_never_waits_on_the_guard(rig: Rig) -> None:
     access = rig.fast.access_log.read_text()
     assert f'"path":"/{name}/-/{name}-1.0.0.tgz"' in access
     assert "advisories/bulk" in access  # the audit query went straight too
+    reads = [e for e in rig.back.exchanges if e.method == "GET" and name in e.path]
+    assert reads
+    for read in reads:  # as the registry needs them for its tarball URLs and its logs
+        assert read.header("x-forwarded-host") == rig.fast.url.split("//")[1].rstrip("/")
+        assert read.header("x-forwarded-for")
+        assert read.header("x-forwarded-proto") == "http"
+
+
+def test_direct_reads_reuse_kept_alive_connections_to_the_registry(rig: Rig) -> None:
+    name = unique_name("fast-keepalive")
+    _seed(rig.verdaccio.url, rig.token, name)
+    before = len(rig.back.exchanges)
+    for _ in range(20):
+        assert http_request("GET", rig.fast.url + name).status == 200
+    peers = {e.peer for e in rig.back.exchanges[before:]}
+    assert len(peers) <= 2, f"{len(peers)} connections for 20 reads"
 
 
 @pytest.mark.parametrize("tool", ["npm", "pnpm", "yarn"])

@@ -54,6 +54,7 @@ class Exchange:
     response_body: bytes
     tag: str | None = None  # the TAG_HEADER value it carried or was given
     at: float = 0.0  # time.monotonic() when it arrived
+    peer: int = 0  # the client's port: the same for requests on one kept-alive connection
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k == name), None)
@@ -151,6 +152,7 @@ class RecordingProxy:
             response_body=answer_body,
             tag=tag,
             at=arrived,
+            peer=_peer_port(request),
         )
         with self._lock:
             self.exchanges.append(exchange)
@@ -161,6 +163,11 @@ class RecordingProxy:
             elif name in ("date", "server"):
                 response.headers[name] = value
         return response
+
+
+def _peer_port(request: web.Request) -> int:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return int(peer[1]) if peer else 0
 
 
 def yarl_url(text: str) -> URL:

@@ -45,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="where nginx listens: the registry URL npm uses",
     )
+    parser.add_argument(
+        "--nginx-workers",
+        metavar="N",
+        default="auto",
+        help="nginx worker processes (default auto: one per CPU nginx sees; in a container "
+        "with a CPU limit, give the limit)",
+    )
     parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     parser.add_argument("-h", "--help", action="store_true")
     return parser
@@ -63,7 +70,10 @@ def main(argv: list[str]) -> int:
         settings = load_settings(rest, os.environ)
         listen = parse_listen(ours.listen)
         guard = parse_base_url(ours.guard) if ours.guard else _guard_of(settings.listen)
-        text = render(FastPath(settings, guard, listen))
+        workers = ours.nginx_workers
+        if workers != "auto" and not (workers.isdigit() and int(workers) > 0):
+            raise ConfigError(f"--nginx-workers: {workers!r} is not auto or a positive number")
+        text = render(FastPath(settings, guard, listen, workers))
     except (ConfigError, ValueError, UnroutableBase) as exc:
         print(f"publish-guard nginx-config: {exc}", file=sys.stderr)
         return 2

@@ -71,7 +71,9 @@ def render(fast: FastPath) -> str:
         documents=settings.public_url is None,
         dev_mode=settings.dev_mode != "off",
     )
-    registry_host = _host_header(upstream)
+    # Verdaccio builds tarball URLs from Host (its reverse-proxy guide sends the client's);
+    # Nexus from X-Forwarded-Host, Artifactory from its base URL: they get their own Host
+    registry_host = "$http_host" if settings.flavor == "verdaccio" else _host_header(upstream)
     base = upstream.raw_path.rstrip("/")
     publish_seconds = int(settings.publish_timeout)
     lines = [
@@ -141,10 +143,6 @@ def render(fast: FastPath) -> str:
         "        recursive_error_pages on;",
         f"        error_page 400 {BAD_TARGET_PATH};  # a target nginx itself will not parse",
         "        proxy_http_version 1.1;",
-        '        proxy_set_header Connection "";',
-        "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-        "        proxy_set_header X-Forwarded-Proto $pg_proto;",
-        "        proxy_set_header X-Forwarded-Host $pg_forwarded_host;",
         "        proxy_request_buffering off;",
         "        proxy_max_temp_file_size 0;",
         "",
@@ -157,7 +155,7 @@ def render(fast: FastPath) -> str:
         "            error_page 418 = @guard;",
         "            if ($pg_route = guard) { return 418; }",
         f"            proxy_pass {upstream.scheme}://pg_registry{base}$pg_registry_target;",
-        f"            proxy_set_header Host {registry_host};",
+        *_headers(registry_host),
         f"            proxy_connect_timeout {_seconds(settings.connect_timeout)};",
         f"            proxy_read_timeout {_seconds(settings.read_timeout)};",
         f"            proxy_send_timeout {_seconds(settings.read_timeout)};",
@@ -165,7 +163,7 @@ def render(fast: FastPath) -> str:
         "        }",
         "        location @guard {",
         "            proxy_pass http://pg_guard$request_uri;",
-        "            proxy_set_header Host $http_host;",
+        *_headers("$http_host"),
         "            proxy_buffering off;",
         "            proxy_connect_timeout 5s;",
         f"            proxy_read_timeout {publish_seconds + 30}s;",
@@ -187,6 +185,18 @@ def render(fast: FastPath) -> str:
         "}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _headers(host: str) -> list[str]:
+    """A location's request headers, all of them: nginx drops the server's proxy_set_header
+    lines in a location that sets any (``Connection ""`` among them, and with it keep-alive)."""
+    return [
+        f"            proxy_set_header Host {host};",
+        '            proxy_set_header Connection "";',
+        "            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "            proxy_set_header X-Forwarded-Proto $pg_proto;",
+        "            proxy_set_header X-Forwarded-Host $pg_forwarded_host;",
+    ]
 
 
 def _pattern(route: Route) -> str:
