@@ -1,8 +1,10 @@
 from pathlib import Path
 
 import pytest
+from yarl import URL
 
 from publish_guard.config import OPTIONS, ConfigError, Listen, load_settings, parse_size
+from publish_guard.shared.state import SharedState
 
 UP = "https://registry.example.com/artifactory/api/npm/npm-local"
 
@@ -13,6 +15,21 @@ def test_upstream_is_required_and_normalised() -> None:
     settings = load_settings(["--upstream", UP], {})
     assert str(settings.upstream) == UP + "/"
     assert settings.listen == Listen("127.0.0.1", 8080)
+
+
+@pytest.mark.parametrize("spelling", ["http://h:4873", "http://h:4873/", "HTTP://H:4873/"])
+def test_one_registry_is_one_spelling(spelling: str) -> None:
+    """Locks and shared keys are scoped by this text: two spellings would be two scopes."""
+    assert str(load_settings(["--upstream", spelling], {}).upstream) == "http://h:4873/"
+
+
+def test_the_shown_settings_carry_no_credential_of_the_shared_state() -> None:
+    url = "redis://user:pw-in-userinfo@redis:6379/0?password=pw-in-query"
+    shown = load_settings(["--upstream", UP, "--shared-state", url], {}).redacted()
+    assert "pw-in" not in str(shown)
+    assert shown["shared_state"] == "redis://redis:6379/0"
+    state = SharedState(URL(url), scope="s", ca_bundle=None, replica="r")
+    assert state.where == "redis://redis:6379/0"  # as readyz and the page show it
 
 
 def test_precedence_flags_then_env_then_file_then_defaults(tmp_path: Path) -> None:

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from functools import partial
 
-from publish_guard.registry import Registry, RegistryConfig, create_registry_app
-from tests.harness.http import http_request
+import pytest
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from publish_guard.registry import (
+    Registry,
+    RegistryConfig,
+    create_registry_app,
+    make_publish_body,
+)
+from tests.harness.http import HttpResponse, http_request
 from tests.harness.process import guard_process, wait_healthy
 from tests.harness.servers import ServerThread
 from tests.harness.verdaccio import free_port
@@ -121,3 +132,47 @@ def test_a_client_dribbling_its_headers_is_cut_off() -> None:
                 assert time.monotonic() - started < 4
     finally:
         upstream.stop()
+
+
+def _slow_registry(registry: Registry, started: threading.Event, seconds: float) -> web.Application:
+    """The emulator, taking ``seconds`` over each publish (a big tarball on a busy registry)."""
+
+    @web.middleware
+    async def slow(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method == "PUT":
+            await request.read()
+            started.set()
+            await asyncio.sleep(seconds)
+        return await handler(request)
+
+    app = create_registry_app(registry)
+    app.middlewares.append(slow)
+    return app
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_publish_in_flight_when_the_guard_is_stopped_completes(workers: str) -> None:
+    """SIGTERM (a rollout, a scale-in, a drain) while a 25 s publish is at the registry: the
+    client gets the registry's answer and the guard stops after it."""
+    registry = Registry(RegistryConfig(flavor="verdaccio"))
+    alice = registry.add_user("alice", "alice-pw")
+    started = threading.Event()
+    upstream = ServerThread(partial(_slow_registry, registry, started, 25.0)).start()
+    answers: list[HttpResponse] = []
+    try:
+        with guard_process(upstream.url, "--workers", workers) as (url, process):
+            body = make_publish_body("slow-pkg", "1.0.0")
+            client = threading.Thread(
+                target=lambda: answers.append(
+                    http_request("PUT", url + "slow-pkg", json=body, token=alice.token, timeout=60)
+                )
+            )
+            client.start()
+            assert started.wait(20)
+            process.send_signal(signal.SIGTERM)
+            client.join(60)
+            assert process.wait(timeout=30) == 0
+    finally:
+        upstream.stop()
+    assert [a.status for a in answers] == [201], answers
+    assert "1.0.0" in (registry.document("slow-pkg") or {}).get("versions", {})

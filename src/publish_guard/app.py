@@ -76,7 +76,7 @@ def create_app(settings: Settings) -> web.Application:
         )
         app[SHARED] = shared
         recording = SharedBoard(shared, board)
-        locks = SharedLocks(shared, wait=settings.publish_timeout)
+        locks = SharedLocks(shared, wait=settings.publish_timeout, linger=settings.publish_timeout)
         numbers = SharedDevNumbers(shared)
         app.cleanup_ctx.append(_shared_state)
     app[BOARD] = recording

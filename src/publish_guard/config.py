@@ -88,6 +88,8 @@ def parse_base_url(text: str) -> URL:
         )
     if not url.raw_path.endswith("/"):
         url = url.with_path(url.raw_path + "/", encoded=True)
+    if not str(url).endswith("/"):  # yarl prints a bare origin without its "/"
+        url = URL(str(url) + "/", encoded=True)
     return url
 
 
@@ -463,7 +465,7 @@ class Settings:
             if f.name in _SECRETS:
                 shown[f.name] = "[set]" if value else ""
             elif f.name in _WITH_CREDENTIALS and value is not None:
-                shown[f.name] = str(value.with_user(None).with_password(None))
+                shown[f.name] = str(value.with_user(None).with_password(None).with_query(None))
             elif isinstance(value, tuple):
                 shown[f.name] = ", ".join(str(item) for item in value)
             else:

@@ -42,6 +42,9 @@ def run(settings: Settings) -> int:
     return _supervise(settings)
 
 
+SHUTDOWN_MARGIN = 5.0  # seconds
+
+
 def _serve(settings: Settings, *, reuse_port: bool) -> None:
     from publish_guard.app import create_app
 
@@ -53,7 +56,9 @@ def _serve(settings: Settings, *, reuse_port: bool) -> None:
         access_log=None,
         print=lambda text: None,
         loop=new_event_loop(),
-        shutdown_timeout=10,
+        # a publish in flight when the guard is told to stop is let finish (its body may be
+        # at the registry already): the longest it can take, and a margin to answer
+        shutdown_timeout=settings.publish_timeout + SHUTDOWN_MARGIN,
         keepalive_timeout=settings.idle_timeout,
         handle_signals=True,
     )
@@ -111,8 +116,9 @@ def _supervise(settings: Settings) -> int:
     for process in workers.values():
         if process.pid and process.is_alive():
             os.kill(process.pid, signal.SIGTERM)
-    for process in workers.values():
-        process.join(timeout=15)
+    deadline = time.monotonic() + settings.publish_timeout + 2 * SHUTDOWN_MARGIN
+    for process in workers.values():  # each lets its publishes in flight finish
+        process.join(timeout=max(0.1, deadline - time.monotonic()))
         if process.is_alive():
             process.kill()
     return 0 if len(restarts) <= 10 * settings.workers else 1

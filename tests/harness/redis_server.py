@@ -7,6 +7,7 @@ Started with no persistence in a temporary folder; ``stop`` kills it (as a crash
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -94,6 +95,16 @@ class RedisServer:
         if process is not None and process.poll() is None:
             process.kill()
             process.wait(10)
+
+    def pause(self) -> None:
+        """Stalled (SIGSTOP): connections stay open and nothing answers, as a Redis paused by
+        a long fork or a stuck node."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
 
     def log(self) -> str:
         path = self.workdir / "redis.log"

@@ -143,6 +143,22 @@ def test_dev_mode_chooses_the_next_free_number_and_keeps_latest_off_it() -> None
     assert isinstance(dev_mode(sent, _facts(None)), Continue)  # no trigger
 
 
+def test_dev_mode_never_hands_out_a_number_whose_version_was_unpublished() -> None:
+    """Verdaccio and Artifactory would take ``-dev.1`` again; installs that pinned its first
+    bytes would then get others. The document's ``time`` remembers it."""
+    sent = _candidate("1.2.0")
+    document = {
+        "name": "w",
+        "versions": {"1.2.0-dev.0": {}},
+        "time": {"1.2.0-dev.0": "2026-11-30T01:00:00.000Z", "1.2.0-dev.1": "2026-11-30T02:00Z"},
+    }
+    for flavor in (ARTIFACTORY, VERDACCIO):
+        argv = ("--dev-mode", "always", "--dev-tag", "latest")
+        outcome = dev_mode(sent, _facts(document, *argv, flavor=flavor))
+        assert isinstance(outcome, Rewrite)
+        assert outcome.version == "1.2.0-dev.2"
+
+
 def test_on_conflict_dev_mode_rewrites_only_a_taken_version() -> None:
     argv = ("--dev-mode", "on-conflict", "--dev-tag", "latest")
     sent = _candidate("1.2.0")

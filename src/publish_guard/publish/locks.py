@@ -22,7 +22,12 @@ import stat
 import struct
 import time
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    asynccontextmanager,
+    nullcontext,
+)
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -46,7 +51,7 @@ class Stamp:
     """How many publishes had ended when a look-up began (see ``PackageLocks.stamp``)."""
 
     ended_here: int  # in this process, of any package
-    ended_on_host: int  # of this package, by every process sharing the lock directory
+    ended_on_host: int | str  # of this package, on the host (a count) or everywhere (a mark)
 
 
 class HeldLock(Protocol):
@@ -59,6 +64,11 @@ class HeldLock(Protocol):
 
     async def still_held(self) -> bool:
         """The lock is still this process's (checked before anything is forwarded)."""
+        ...
+
+    def sending(self) -> AbstractContextManager[None]:
+        """Around a forward: a lock left while the registry may still be storing the body
+        (the guard stopping) is kept until it must have finished, not freed."""
         ...
 
 
@@ -83,6 +93,9 @@ class Held:
 
     async def still_held(self) -> bool:
         return True  # a lock of this host is lost only with the process
+
+    def sending(self) -> AbstractContextManager[None]:
+        return nullcontext()  # the guard waits for its publishes before it stops
 
 
 class PackageLocks:

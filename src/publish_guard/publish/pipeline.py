@@ -155,7 +155,8 @@ class PublishService:
                 decision = await self._claimed(decision)
             if not await held.still_held():
                 raise SharedStateDown("the package's lock could not be kept") from None
-            result = await forwarding.send(decision, facts)
+            with held.sending():
+                result = await forwarding.send(decision, facts)
             if isinstance(result, Landed):
                 return Published(
                     result.response,

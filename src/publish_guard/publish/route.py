@@ -98,7 +98,8 @@ async def _package_write(request: web.Request, write: Write) -> web.StreamRespon
         async with service.locks.hold(write.package, service.scope) as lock:
             if not await lock.still_held():
                 raise SharedStateDown("the package's lock could not be kept")
-            return await passthrough(request, body=body.joined() if body.size else None)
+            with lock.sending():
+                return await passthrough(request, body=body.joined() if body.size else None)
     except OverBudget as exc:
         raise _busy(service.budget.limit, exc.wanted, service.budget.wait) from None
     except LockBusy as busy:
@@ -226,7 +227,8 @@ async def _metadata_update(
                 )
         if not await lock.still_held():
             raise SharedStateDown("the package's lock could not be kept")
-        return await passthrough(request, body=body.joined())
+        with lock.sending():
+            return await passthrough(request, body=body.joined())
 
 
 def _tarball_bases(settings: Settings) -> tuple[tuple[str, str], ...]:

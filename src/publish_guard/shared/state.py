@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from yarl import URL
 
@@ -44,7 +47,9 @@ class SharedState:
             "socket_connect_timeout": _TIMEOUT,
             "socket_timeout": _TIMEOUT,
             "health_check_interval": 15,
-            "retry_on_timeout": False,
+            # a connection of the pool that a restarted Redis closed is made again at once
+            "retry": Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
+            "retry_on_error": [RedisConnectionError],
         }
         if url.scheme == "rediss":
             options["ssl_cert_reqs"] = ssl.CERT_REQUIRED
@@ -58,8 +63,9 @@ class SharedState:
 
     @property
     def where(self) -> str:
-        """The URL without its credentials, for logs and the page."""
-        return str(self.url.with_user(None).with_password(None))
+        """The URL without its credentials and query (``?password=`` is one), for logs and the
+        page."""
+        return str(self.url.with_user(None).with_password(None).with_query(None))
 
     async def ping(self) -> Health:
         started = time.perf_counter()

@@ -42,9 +42,9 @@ def dev_mode(candidate: Candidate, facts: Facts) -> Outcome:
         return Refuse(
             GuardError("DEV_PROVENANCE", package=candidate.package, version=parsed.version)
         )
-    taken = existing_versions(document)
-    if reserves:
-        taken += unpublished_versions(document)
+    # a number whose version was unpublished is not handed out again, even where the registry
+    # would take it: the document's ``time`` remembers it when the shared state may not
+    taken = existing_versions(document) + unpublished_versions(document)
     version = dev_version(parsed.version, next_dev_number(parsed.version, taken))
     tags = {
         (settings.dev_dist_tag if tag == DEFAULT_TAG else tag): version for tag in parsed.dist_tags
