@@ -46,9 +46,10 @@ class Rendered:
         return {m["kind"] for m in self.manifests}
 
     def container(self) -> Manifest:
+        """The guard's container (the fast path's nginx may sit beside it)."""
         containers = self.one("Deployment")["spec"]["template"]["spec"]["containers"]
-        assert len(containers) == 1
-        return cast(Manifest, containers[0])
+        (guard,) = [c for c in containers if c["name"] == "publish-guard"]
+        return cast(Manifest, guard)
 
     def guard_toml(self) -> dict[str, Any]:
         return tomllib.loads(self.one("ConfigMap")["data"]["guard.toml"])

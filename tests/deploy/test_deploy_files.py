@@ -3,7 +3,12 @@ trial, the systemd unit and the Dockerfile agree with the guard's settings and w
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -153,3 +158,37 @@ def test_the_image_runs_as_the_chart_expects() -> None:
     assert "COPY src" not in final_stage  # the source tree stays in the build stage
     chart_container = load_yaml(CHART / "values.yaml")["securityContext"]
     assert chart_container["readOnlyRootFilesystem"] is True
+
+
+def test_the_compose_fast_path_runs_the_config_its_one_shot_writes(tmp_path: Path) -> None:
+    compose = load_yaml(DEPLOY / "docker-compose.fastpath.yml")
+    services = compose["services"]
+    writer, nginx, guard = services["fast-path-config"], services["fast-path"], services["guard"]
+    assert writer["environment"] == guard["environment"]  # the same settings, no drift
+    assert nginx["depends_on"]["fast-path-config"]["condition"] == "service_completed_successfully"
+    assert nginx["ports"] == ["127.0.0.1:8080:8081"]
+
+    volume = tmp_path / "fast-path"
+    volume.mkdir()
+    command = [c.replace("/fast-path", str(volume)) for c in writer["command"]]
+    assert command[:2] == ["publish-guard", "nginx-config"]
+    environ = {str(k): str(v) for k, v in writer["environment"].items()}
+    written = subprocess.run(
+        [sys.executable, "-m", "publish_guard", *command[1:]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **environ},
+    )
+    assert written.returncode == 0, written.stderr
+    conf = (volume / "nginx.conf").read_text()
+    assert "listen 0.0.0.0:8081" in conf
+    # compose's names resolve only in its network: check the config with names that do here
+    local = conf.replace("verdaccio:4873", "127.0.0.1:4873").replace("guard:8080", "127.0.0.1:8080")
+    (volume / "nginx.conf").write_text(local)
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    run = [binary if c == "nginx" else c for c in nginx["command"]]
+    run = [c.replace("/fast-path", str(volume)) for c in run]
+    run = [str(tmp_path) + "/" if c == "/tmp/" else c for c in run]
+    checked = subprocess.run([*run, "-t"], capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stderr

@@ -4,6 +4,8 @@ Kubernetes' schemas, and check that the chart, the settings loader and the READM
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from tests.deploy.chart import (
     value_set,
 )
 from tests.deploy.values_doc import VALUES, documented_keys, readme_table, values_table
+from tests.harness.nginx import nginx_config
 
 SET_NAMES = [path.name for path in VALUE_SETS]
 OPTION = {option.name: option for option in OPTIONS}
@@ -399,3 +402,42 @@ def test_replicas_share_state_through_the_charts_redis_or_the_users() -> None:
     assert "PUBLISH_GUARD_SHARED_STATE" not in {e["name"] for e in one.container()["env"]}
     accepted = render({**alone, "sharedState": {"acceptUnsharedLocks": True}})
     assert accepted.one("Deployment")["spec"]["replicas"] == 2
+
+
+def test_the_fast_path_pod_runs_the_config_its_init_step_writes(tmp_path: Path) -> None:
+    """The init container's command, run here on the rendered guard.toml, writes a config that
+    the nginx container's command accepts (``nginx -t``), listening where the Service points."""
+    rendered = render_set("fastpath-values.yaml")
+    pod = rendered.one("Deployment")["spec"]["template"]["spec"]
+    (init,) = pod["initContainers"]
+    nginx, guard = pod["containers"]
+    assert [nginx["name"], guard["name"]] == ["fast-path", "publish-guard"]
+    service = rendered.one("Service")["spec"]["ports"][0]
+    assert service["targetPort"] == "fast"
+    assert [p["containerPort"] for p in nginx["ports"] if p["name"] == "fast"] == [8081]
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert nginx[probe]["httpGet"] == {"path": "/-/fast/healthz", "port": "fast"}
+    policy = rendered.one("NetworkPolicy")["spec"]["ingress"][0]["ports"]
+    assert {"port": "fast", "protocol": "TCP"} in policy
+
+    config = tmp_path / "guard.toml"
+    config.write_text(rendered.one("ConfigMap")["data"]["guard.toml"], encoding="utf-8")
+    out = tmp_path / "fast"
+    out.mkdir()
+    args = [str(config) if a == "/etc/publish-guard/guard.toml" else a for a in init["args"]]
+    args = [a.replace("/etc/publish-guard-fast", str(out)) for a in args]
+    assert init["command"] == ["publish-guard", "nginx-config"]
+    written = nginx_config(*args)
+    assert written.returncode == 0, written.stderr
+    conf = (out / "nginx.conf").read_text()
+    assert "listen 0.0.0.0:8081" in conf
+    assert "artifactory.artifactory.svc:8082" in conf
+
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    command = [binary if c == "nginx" else c for c in nginx["command"]]
+    command = [c.replace("/etc/publish-guard-fast", str(out)) for c in command]
+    command = [str(tmp_path) + "/" if c == "/tmp/" else c for c in command]
+    # the registry's name resolves only in the cluster: check it with a name that resolves here
+    (out / "nginx.conf").write_text(conf.replace("artifactory.artifactory.svc", "127.0.0.1"))
+    checked = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stderr
