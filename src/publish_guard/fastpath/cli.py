@@ -19,6 +19,7 @@ from yarl import URL
 from publish_guard.config import ConfigError, Listen, load_settings, parse_base_url, parse_listen
 from publish_guard.fastpath.nginx import FastPath, render
 from publish_guard.fastpath.routes import UnroutableBase
+from publish_guard.upstream import proxy_for
 
 USAGE_TAIL = """
 Run it with: nginx -p DIR -c FILE -e stderr   (DIR writable by nginx's user: pid and temporary
@@ -68,6 +69,11 @@ def main(argv: list[str]) -> int:
         return int(exc.code or 2)
     try:
         settings = load_settings(rest, os.environ)
+        if proxy_for(settings.upstream, os.environ) is not None:
+            raise ConfigError(
+                "the registry is reached through a forward proxy (HTTPS_PROXY/HTTP_PROXY), which "
+                "nginx cannot use: run the guard alone, or name the registry in NO_PROXY"
+            )
         listen = parse_listen(ours.listen)
         guard = parse_base_url(ours.guard) if ours.guard else _guard_of(settings.listen)
         workers = ours.nginx_workers
