@@ -3,6 +3,7 @@ Kubernetes' schemas, and check that the chart, the settings loader and the READM
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
 import subprocess
@@ -30,7 +31,9 @@ from tests.deploy.chart import (
     value_set,
 )
 from tests.deploy.values_doc import VALUES, documented_keys, readme_table, values_table
+from tests.harness.http import http_request
 from tests.harness.nginx import nginx_config
+from tests.harness.process import guard_process
 
 SET_NAMES = [path.name for path in VALUE_SETS]
 OPTION = {option.name: option for option in OPTIONS}
@@ -47,6 +50,7 @@ CHART_DEFAULTS = {
     "log_format": "json",
     "lock_dir": "/tmp/publish-guard-locks",
     "shared_state": "redis://guard-publish-guard-redis:6379/0",  # two replicas: the chart's Redis
+    "idle_timeout": "75s",  # above ingress-nginx's 60 s upstream keep-alive
 }
 
 
@@ -156,7 +160,10 @@ def test_each_value_set_renders_what_it_enables() -> None:
     ingress = render_set("ingress-values.yaml").one("Ingress")
     annotations = ingress["metadata"]["annotations"]
     assert annotations["nginx.ingress.kubernetes.io/upstream-hash-by"] == "$request_uri"
-    assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "0"
+    # the guard's limit and 1 MiB: its own 413 answers, the controller never spools more
+    assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "257m"
+    assert annotations["nginx.ingress.kubernetes.io/proxy-request-buffering"] == "off"
+    assert annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "330"
     assert annotations["cert-manager.io/cluster-issuer"] == "letsencrypt"
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend == {"name": FULLNAME, "port": {"name": "http"}}
@@ -441,3 +448,93 @@ def test_the_fast_path_pod_runs_the_config_its_init_step_writes(tmp_path: Path) 
     (out / "nginx.conf").write_text(conf.replace("artifactory.artifactory.svc", "127.0.0.1"))
     checked = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "grace", "body"),
+    [
+        ({}, 320, "257m"),
+        ({"publish_timeout": "20m", "max_publish_size": "1gb"}, 1220, "1025m"),
+        ({"publish_timeout": "90s", "max_publish_size": "512kb"}, 110, "2m"),
+    ],
+)
+def test_a_stopping_pod_lets_its_longest_publish_finish(
+    config: dict[str, str], grace: int, body: str
+) -> None:
+    """The grace period follows publish_timeout: preStop (5 s), the publish, a margin."""
+    values = value_set("ingress-values.yaml")
+    values["config"] = {**values.get("config", {}), **config}
+    rendered = render(values)
+    pod = rendered.one("Deployment")["spec"]["template"]["spec"]
+    assert pod["terminationGracePeriodSeconds"] == grace
+    guard = rendered.container()
+    assert guard["lifecycle"]["preStop"]["exec"]["command"] == ["sleep", "5"]
+    assert guard["startupProbe"]["httpGet"] == {"path": "/-/guard/healthz", "port": "http"}
+    annotations = rendered.one("Ingress")["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == body
+    explicit = render(
+        {**values, "terminationGracePeriodSeconds": 40, "shutdown": {"preStopSeconds": 0}}
+    )
+    assert (
+        explicit.one("Deployment")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+        == 40
+    )
+    assert "lifecycle" not in explicit.container()
+
+
+def test_extra_environment_reaches_the_guard_and_the_fast_path_config_step() -> None:
+    proxy = [{"name": "HTTPS_PROXY", "value": "http://proxy.corp:3128"}]
+    values = {**value_set("fastpath-values.yaml"), "extraEnv": proxy}
+    values["extraContainers"] = [{"name": "shipper", "image": "busybox:1.36"}]
+    values["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0}}
+    rendered = render(values)
+    deployment = rendered.one("Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    assert proxy[0] in rendered.container()["env"]
+    assert pod["initContainers"][0]["env"] == proxy  # nginx-config refuses a proxied registry
+    assert [c["name"] for c in pod["containers"]] == ["fast-path", "publish-guard", "shipper"]
+    assert deployment["spec"]["strategy"]["rollingUpdate"] == {"maxUnavailable": 0}
+
+
+def test_with_the_ingress_on_and_no_token_given_the_status_page_is_not_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rendered pod, run here: its status page asks for the token of the Secret the chart
+    made, and NOTES says how to read it."""
+    rendered = render_set("ingress-values.yaml")
+    secret = rendered.one("Secret", FULLNAME + "-status")
+    token = base64.b64decode(secret["data"]["token"]).decode()
+    assert len(token) >= 32
+    env = {e["name"]: e for e in rendered.container()["env"]}
+    ref = env["PUBLISH_GUARD_STATUS_TOKEN"]["valueFrom"]["secretKeyRef"]
+    assert ref == {"name": FULLNAME + "-status", "key": "token"}
+    assert f"get secret {FULLNAME}-status" in rendered.notes
+
+    config = tmp_path / "guard.toml"
+    toml = rendered.one("ConfigMap")["data"]["guard.toml"]
+    config.write_text(re.sub(r'(?m)^upstream = ".*"$', 'upstream = "http://127.0.0.1:9/"', toml))
+    monkeypatch.setenv("PUBLISH_GUARD_STATUS_TOKEN", token)
+    with guard_process("http://127.0.0.1:9/", "--config", str(config)) as (url, _):
+        assert http_request("GET", url + "-/guard/status.json").status == 401
+        assert http_request("GET", url + "-/guard/metrics").status == 401
+        shown = http_request(
+            "GET", url + "-/guard/status.json", headers={"authorization": f"Bearer {token}"}
+        )
+        assert shown.status == 200
+    assert "-status" not in str(render_set("default-values.yaml").kinds())
+    assert not [m for m in render_set("default-values.yaml").manifests if m["kind"] == "Secret"]
+
+
+def test_the_openshift_set_names_no_user_or_group_id() -> None:
+    """OpenShift's restricted SCC refuses pods that pick their own ids outside its range."""
+    rendered = render_set("openshift-values.yaml")
+    for manifest in rendered.manifests:
+        if manifest["kind"] != "Deployment":
+            continue
+        pod = manifest["spec"]["template"]["spec"]
+        contexts = [pod.get("securityContext", {})]
+        contexts += [c.get("securityContext", {}) for c in pod["containers"]]
+        contexts += [c.get("securityContext", {}) for c in pod.get("initContainers", [])]
+        for context in contexts:
+            assert not {"runAsUser", "runAsGroup", "fsGroup"} & set(context), manifest["metadata"]
+            assert context.get("privileged") is not True

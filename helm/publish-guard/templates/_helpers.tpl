@@ -116,3 +116,66 @@ accepts what they lose. */}}
 app.kubernetes.io/name: {{ include "publish-guard.name" . }}-redis
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
+
+{{/*
+Whole seconds of a duration as the guard reads it ("300s", "5m", "500ms", "300"), rounded up.
+Usage: include "publish-guard.seconds" "300s"
+*/}}
+{{- define "publish-guard.seconds" -}}
+{{- $text := toString . | trim | lower -}}
+{{- $n := regexFind "^[0-9.]+" $text | float64 -}}
+{{- if hasSuffix "ms" $text -}}{{- $n = divf $n 1000 -}}
+{{- else if hasSuffix "m" $text -}}{{- $n = mulf $n 60 -}}{{- end -}}
+{{- ceil $n | int -}}
+{{- end -}}
+
+{{/*
+Whole MiB of a size as the guard reads it ("256mb", "1gb", "512kb", bytes), rounded up.
+*/}}
+{{- define "publish-guard.mebibytes" -}}
+{{- $text := toString . | trim | lower -}}
+{{- $n := regexFind "^[0-9.]+" $text | float64 -}}
+{{- if hasSuffix "gb" $text -}}{{- $n = mulf $n 1024 -}}
+{{- else if hasSuffix "kb" $text -}}{{- $n = divf $n 1024 -}}
+{{- else if not (hasSuffix "mb" $text) -}}{{- $n = divf $n 1048576 -}}{{- end -}}
+{{- ceil $n | int -}}
+{{- end -}}
+
+{{/*
+The guard's publish timeout in seconds (the chart's config, or the guard's default).
+*/}}
+{{- define "publish-guard.publishTimeout" -}}
+{{- include "publish-guard.seconds" (.Values.config.publish_timeout | default "300s") -}}
+{{- end -}}
+
+{{/*
+Seconds a stopping pod gets: the preStop wait, the longest publish, and a margin to answer.
+*/}}
+{{- define "publish-guard.terminationGrace" -}}
+{{- $explicit := .Values.terminationGracePeriodSeconds -}}
+{{- if and (ne (toString $explicit) "") (ne (toString $explicit) "<nil>") -}}
+{{- $explicit -}}
+{{- else -}}
+{{- add (include "publish-guard.publishTimeout" . | int) (include "publish-guard.preStop" . | int) 15 -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "publish-guard.preStop" -}}
+{{- dig "preStopSeconds" 5 (.Values.shutdown | default dict) -}}
+{{- end -}}
+
+{{/*
+The Secret of the status token: the user's, or, when the guard is exposed (Ingress) and none is
+given, one the chart makes (kept across upgrades). Empty: the status pages are open.
+*/}}
+{{- define "publish-guard.statusSecret" -}}
+{{- if .Values.statusToken.existingSecret -}}
+{{- .Values.statusToken.existingSecret -}}
+{{- else if .Values.ingress.enabled -}}
+{{- include "publish-guard.fullname" . }}-status
+{{- end -}}
+{{- end -}}
+
+{{- define "publish-guard.statusKey" -}}
+{{- if .Values.statusToken.existingSecret }}{{ .Values.statusToken.key }}{{ else }}token{{ end -}}
+{{- end -}}
