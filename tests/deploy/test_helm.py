@@ -176,7 +176,7 @@ def test_each_value_set_renders_what_it_enables() -> None:
 
     policy = render_set("networkpolicy-values.yaml").one("NetworkPolicy")["spec"]
     upstream, redis, dns = policy["egress"]
-    assert upstream["ports"] == [{"port": 8082, "protocol": "TCP"}]  # from config.upstream
+    assert upstream["ports"] == [{"port": 8082, "protocol": "TCP"}]  # the pods' port
     assert upstream["to"][0]["podSelector"] == {"matchLabels": {"app": "artifactory"}}
     assert redis["ports"] == [{"port": 6379, "protocol": "TCP"}]  # the chart's Redis
     assert {p["port"] for p in dns["ports"]} == {53}
@@ -280,6 +280,17 @@ def test_bad_values_stop_the_install_with_one_clear_line(
         values = {}
     with pytest.raises(helm.HelmError, match=re.escape(message)):
         render(values)
+
+
+def test_a_network_policy_to_upstream_pods_needs_their_ports() -> None:
+    """The URL's port is the Service's; a policy matches the pod's, and a wrong one blocks."""
+    values = value_set("networkpolicy-values.yaml")
+    values["networkPolicy"] = {**values["networkPolicy"], "upstreamPorts": []}
+    with pytest.raises(helm.HelmError, match=re.escape("give networkPolicy.upstreamPorts")):
+        render(values)
+    openshift = render_set("openshift-values.yaml").one("NetworkPolicy")["spec"]["egress"]
+    dns = openshift[-1]
+    assert {(p["port"], p["protocol"]) for p in dns["ports"]} == {(5353, "UDP"), (5353, "TCP")}
 
 
 def test_ingress_without_hosts_is_refused() -> None:

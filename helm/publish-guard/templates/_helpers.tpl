@@ -179,3 +179,8 @@ given, one the chart makes (kept across upgrades). Empty: the status pages are o
 {{- define "publish-guard.statusKey" -}}
 {{- if .Values.statusToken.existingSecret }}{{ .Values.statusToken.key }}{{ else }}token{{ end -}}
 {{- end -}}
+
+{{/* "true" when some NetworkPolicyPeer of the list selects pods. */}}
+{{- define "publish-guard.selectsPods" -}}
+{{- range . }}{{ if .podSelector }}true{{ end }}{{ end -}}
+{{- end -}}
