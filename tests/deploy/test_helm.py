@@ -4,6 +4,7 @@ Kubernetes' schemas, and check that the chart, the settings loader and the READM
 from __future__ import annotations
 
 import base64
+import json
 import re
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 import trustme
 
 from publish_guard.config import OPTIONS, Option, load_settings
+from publish_guard.status.board import OUTCOMES
 from tests.deploy.chart import (
     CHART,
     FULLNAME,
@@ -100,9 +102,24 @@ def test_every_rendered_manifest_is_valid_kubernetes(name: str, kube_version: st
         except SchemaNotFound:
             without_schema.append(manifest)
     assert [error for error in errors if error] == []
-    assert {m["kind"] for m in without_schema} <= {"ServiceMonitor"}
+    assert {m["kind"] for m in without_schema} <= {"ServiceMonitor", "PrometheusRule"}
     for monitor in without_schema:
-        _check_service_monitor(monitor)
+        if monitor["kind"] == "ServiceMonitor":
+            _check_service_monitor(monitor)
+        else:
+            _check_prometheus_rule(monitor)
+
+
+def _check_prometheus_rule(rule: Manifest) -> None:
+    """No schema ships for the Prometheus Operator's CRD: its shape, by hand."""
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1"
+    (group,) = rule["spec"]["groups"]
+    for alert in group["rules"]:
+        assert set(alert) <= {"alert", "expr", "for", "labels", "annotations"}
+        assert re.fullmatch(r"PublishGuard[A-Za-z]+", alert["alert"])
+        assert alert["labels"]["severity"] in ("critical", "warning", "info")
+        assert re.fullmatch(r"\d+(ms|s|m|h)", alert["for"])
+        assert alert["expr"].count("(") == alert["expr"].count(")")
 
 
 def _check_service_monitor(monitor: Manifest) -> None:
@@ -218,7 +235,8 @@ def test_a_full_render_sets_each_environment_variable_of_the_loader_exactly_once
 ) -> None:
     rendered = render_set("all-values.yaml")
     from_file = [OPTION[key].env for key in rendered.guard_toml()]
-    from_env = _env_names(rendered.container())
+    extra = {item["name"] for item in value_set("all-values.yaml")["extraEnv"]}
+    from_env = [name for name in _env_names(rendered.container()) if name not in extra]
     assert sorted(from_file + from_env) == sorted(option.env for option in OPTIONS)
 
     settings = _load_rendered_settings(rendered, tmp_path)
@@ -327,8 +345,10 @@ def test_the_rendered_container_runs_what_the_readme_says() -> None:
     for name in SET_NAMES:
         container = render_set(name).container()
         assert " ".join(container["command"] + container["args"]) == command
+        users = {item["name"] for item in value_set(name).get("extraEnv", [])}
         for item in container["env"]:
-            rendered_env[item["name"]] = item.get("value", "<secret>")
+            if item["name"] not in users:
+                rendered_env[item["name"]] = item.get("value", "<secret>")
     assert rendered_env == documented_env
 
 
@@ -549,3 +569,34 @@ def test_the_openshift_set_names_no_user_or_group_id() -> None:
         for context in contexts:
             assert not {"runAsUser", "runAsGroup", "fsGroup"} & set(context), manifest["metadata"]
             assert context.get("privileged") is not True
+
+
+def test_alerts_and_dashboard_read_what_a_running_guard_exports(tmp_path: Path) -> None:
+    """Every metric, label and outcome the PrometheusRule and the dashboard name is one the
+    guard's /-/guard/metrics really has (a renamed metric would silence an alert)."""
+    rendered = render_set("all-values.yaml")
+    rule = rendered.one("PrometheusRule")
+    exprs = [alert["expr"] for alert in rule["spec"]["groups"][0]["rules"]]
+    board = rendered.one("ConfigMap", FULLNAME + "-dashboard")["data"]["publish-guard.json"]
+    panels = json.loads(board)["panels"]
+    exprs += [target["expr"] for panel in panels for target in panel["targets"]]
+    assert len(exprs) >= 10
+
+    with guard_process("http://127.0.0.1:9/") as (url, _):
+        http_request("GET", url + "some-package")  # the registry is down: an upstream error
+        http_request("PUT", url + "some-package", json={})  # a refused publish
+        exported = http_request("GET", url + "-/guard/metrics").text
+    families = set(re.findall(r"(?m)^# TYPE (publish_guard_\w+) (\w+)", exported))
+    names = set()
+    for family, kind in families:
+        names.add(family)  # a counter's family already ends in _total
+        if kind == "histogram":
+            names |= {family + "_bucket", family + "_sum", family + "_count"}
+    labels = set(re.findall(r"(\w+)=\"", exported))
+    for expr in exprs:
+        for metric in re.findall(r"publish_guard_\w+", expr):
+            assert metric in names, (metric, expr)
+        for label in re.findall(r"(\w+)=~?\"", expr):
+            assert label in labels | {"namespace", "job"}, (label, expr)
+        for outcome in re.findall(r"outcome=~?\"([^\"]+)\"", expr):
+            assert set(outcome.split("|")) <= set(OUTCOMES), expr
