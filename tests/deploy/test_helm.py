@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ import pytest
 import trustme
 
 from publish_guard.config import OPTIONS, Option, load_settings
+from publish_guard.registry import Registry, RegistryConfig, create_registry_app
 from publish_guard.status.board import OUTCOMES
 from tests.deploy.chart import (
     CHART,
@@ -36,6 +40,7 @@ from tests.deploy.values_doc import VALUES, documented_keys, readme_table, value
 from tests.harness.http import http_request
 from tests.harness.nginx import nginx_config
 from tests.harness.process import guard_process
+from tests.harness.servers import ServerThread
 
 SET_NAMES = [path.name for path in VALUE_SETS]
 OPTION = {option.name: option for option in OPTIONS}
@@ -152,6 +157,7 @@ def test_defaults_render_the_core_objects_hardened() -> None:
         "PodDisruptionBudget",
         "Service",
         "ServiceAccount",
+        "Pod",  # helm test's
     }
     pod = rendered.one("Deployment")["spec"]["template"]["spec"]
     container = rendered.container()
@@ -600,3 +606,47 @@ def test_alerts_and_dashboard_read_what_a_running_guard_exports(tmp_path: Path) 
             assert label in labels | {"namespace", "job"}, (label, expr)
         for outcome in re.findall(r"outcome=~?\"([^\"]+)\"", expr):
             assert set(outcome.split("|")) <= set(OUTCOMES), expr
+
+
+def test_helm_test_publishes_twice_and_expects_the_guards_collision_answer(
+    tmp_path: Path,
+) -> None:
+    """The test pod's script, run here as the pod runs it, against a guard and the emulator."""
+    values = {**value_set("default-values.yaml"), "tests": {
+        "package": "@acme/helm-check", "publishToken": {"existingSecret": "npm-ci"}}}  # fmt: skip
+    rendered = render(values)
+    pod = rendered.one("Pod", FULLNAME + "-test")
+    (container,) = pod["spec"]["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["NPM_TOKEN"]["valueFrom"]["secretKeyRef"] == {"name": "npm-ci", "key": "token"}
+    assert env["GUARD_URL"]["value"] == f"http://{FULLNAME}:8080/"
+    script = tmp_path / "helm-test.py"
+    script.write_text(rendered.one("ConfigMap", FULLNAME + "-test")["data"]["helm-test.py"])
+    assert container["command"] == ["python", "/helm-test/helm-test.py"]
+
+    registry = Registry(RegistryConfig(flavor="verdaccio"))
+    alice = registry.add_user("alice", "alice-helm-test")
+    with (
+        ServerThread(partial(create_registry_app, registry)) as upstream,
+        guard_process(upstream.url) as (url, _),
+    ):
+        run = {**os.environ, "GUARD_URL": url, "TEST_PACKAGE": "@acme/helm-check"}
+        done = subprocess.run(
+            [sys.executable, str(script)],
+            env={**run, "NPM_TOKEN": alice.token},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "You cannot publish over the previously published versions" in done.stdout
+        assert alice.token not in done.stdout + done.stderr
+        stored = registry.document("@acme/helm-check")
+        assert stored is not None
+        assert len(stored["versions"]) == 1
+
+        without = subprocess.run(
+            [sys.executable, str(script)], env=run, capture_output=True, text=True, timeout=60
+        )
+        assert without.returncode == 0
+        assert "skipped" in without.stdout
