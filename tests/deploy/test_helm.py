@@ -107,12 +107,28 @@ def test_every_rendered_manifest_is_valid_kubernetes(name: str, kube_version: st
         except SchemaNotFound:
             without_schema.append(manifest)
     assert [error for error in errors if error] == []
-    assert {m["kind"] for m in without_schema} <= {"ServiceMonitor", "PrometheusRule"}
+    assert {m["kind"] for m in without_schema} <= {"ServiceMonitor", "PrometheusRule", "HTTPRoute"}
     for monitor in without_schema:
-        if monitor["kind"] == "ServiceMonitor":
-            _check_service_monitor(monitor)
-        else:
-            _check_prometheus_rule(monitor)
+        {
+            "ServiceMonitor": _check_service_monitor,
+            "PrometheusRule": _check_prometheus_rule,
+            "HTTPRoute": _check_http_route,
+        }[monitor["kind"]](monitor)
+
+
+def _check_http_route(route: Manifest) -> None:
+    """Gateway API ships its schemas as CRDs, not in Kubernetes': the fields used, by hand."""
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+    spec = route["spec"]
+    assert set(spec) <= {"parentRefs", "hostnames", "rules"}
+    assert all(
+        set(ref) <= {"name", "namespace", "sectionName", "port"} for ref in spec["parentRefs"]
+    )
+    (rule,) = spec["rules"]
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
+    (backend,) = rule["backendRefs"]
+    assert backend == {"name": FULLNAME, "port": 8080}
+    assert re.fullmatch(r"\d+s", rule["timeouts"]["request"])
 
 
 def _check_prometheus_rule(rule: Manifest) -> None:
@@ -650,3 +666,13 @@ def test_helm_test_publishes_twice_and_expects_the_guards_collision_answer(
         )
         assert without.returncode == 0
         assert "skipped" in without.stdout
+
+
+def test_an_http_route_exposes_the_guard_with_its_timeout_and_a_token() -> None:
+    rendered = render_set("httproute-values.yaml")
+    route = rendered.one("HTTPRoute")
+    assert route["spec"]["rules"][0]["timeouts"]["request"] == "330s"
+    assert rendered.one("Secret", FULLNAME + "-status")  # reachable from outside: not open
+    assert "npm config set registry https://npm.example.com/" in rendered.notes
+    with pytest.raises(helm.HelmError, match=re.escape("httpRoute.parentRefs")):
+        render({**value_set("httproute-values.yaml"), "httpRoute": {"enabled": True}})

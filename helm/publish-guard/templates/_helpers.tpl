@@ -77,7 +77,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* The registry URL npm is given: the first Ingress host, else the Service's cluster name. */}}
 {{- define "publish-guard.registryUrl" -}}
-{{- if and .Values.ingress.enabled .Values.ingress.hosts -}}
+{{- $route := .Values.httpRoute | default dict -}}
+{{- if and (not .Values.ingress.enabled) (dig "enabled" false $route) (dig "hostnames" list $route) -}}
+{{- printf "https://%s/" (first $route.hostnames) -}}
+{{- else if and .Values.ingress.enabled .Values.ingress.hosts -}}
 {{- $host := first .Values.ingress.hosts -}}
 {{- $tls := false -}}
 {{- range .Values.ingress.tls -}}
@@ -171,7 +174,7 @@ given, one the chart makes (kept across upgrades). Empty: the status pages are o
 {{- define "publish-guard.statusSecret" -}}
 {{- if .Values.statusToken.existingSecret -}}
 {{- .Values.statusToken.existingSecret -}}
-{{- else if .Values.ingress.enabled -}}
+{{- else if include "publish-guard.exposed" . -}}
 {{- include "publish-guard.fullname" . }}-status
 {{- end -}}
 {{- end -}}
@@ -183,4 +186,9 @@ given, one the chart makes (kept across upgrades). Empty: the status pages are o
 {{/* "true" when some NetworkPolicyPeer of the list selects pods. */}}
 {{- define "publish-guard.selectsPods" -}}
 {{- range . }}{{ if .podSelector }}true{{ end }}{{ end -}}
+{{- end -}}
+
+{{/* "true" when the guard is reachable from outside the cluster (an Ingress or an HTTPRoute). */}}
+{{- define "publish-guard.exposed" -}}
+{{- if or .Values.ingress.enabled (dig "enabled" false (.Values.httpRoute | default dict)) }}true{{ end -}}
 {{- end -}}
