@@ -7,6 +7,7 @@ Kubernetes OpenAPI schemas of every release it supports, so validation needs no 
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -102,3 +103,55 @@ def validation_error(manifest: Manifest, kube_version: str) -> str | None:
         path = ".".join(str(part) for part in error.path)
         return f"{manifest['kind']} {path}: {error.message}"
     return None
+
+
+def _check_service_monitor(monitor: Manifest) -> None:
+    """No schema ships for the Prometheus Operator's CRD: the fields the chart uses, by hand."""
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+    spec = monitor["spec"]
+    assert set(spec) == {"selector", "namespaceSelector", "endpoints"}
+    (endpoint,) = spec["endpoints"]
+    assert set(endpoint) <= {"port", "path", "interval", "scrapeTimeout", "authorization"}
+    assert endpoint["port"] == "http"
+    assert endpoint["path"] == "/-/guard/metrics"
+    for duration in (endpoint["interval"], endpoint["scrapeTimeout"]):
+        assert re.fullmatch(r"(\d+(ms|s|m|h))+", duration)
+    if "authorization" in endpoint:
+        assert endpoint["authorization"]["type"] == "Bearer"
+        assert set(endpoint["authorization"]["credentials"]) == {"name", "key"}
+
+
+def _check_http_route(route: Manifest) -> None:
+    """Gateway API ships its schemas as CRDs, not in Kubernetes': the fields used, by hand."""
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+    spec = route["spec"]
+    assert set(spec) <= {"parentRefs", "hostnames", "rules"}
+    assert all(
+        set(ref) <= {"name", "namespace", "sectionName", "port"} for ref in spec["parentRefs"]
+    )
+    (rule,) = spec["rules"]
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
+    (backend,) = rule["backendRefs"]
+    assert backend == {"name": FULLNAME, "port": 8080}
+    assert re.fullmatch(r"\d+s", rule["timeouts"]["request"])
+
+
+def _check_prometheus_rule(rule: Manifest) -> None:
+    """No schema ships for the Prometheus Operator's CRD: its shape, by hand."""
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1"
+    (group,) = rule["spec"]["groups"]
+    for alert in group["rules"]:
+        assert set(alert) <= {"alert", "expr", "for", "labels", "annotations"}
+        assert re.fullmatch(r"PublishGuard[A-Za-z]+", alert["alert"])
+        assert alert["labels"]["severity"] in ("critical", "warning", "info")
+        assert re.fullmatch(r"\d+(ms|s|m|h)", alert["for"])
+        assert alert["expr"].count("(") == alert["expr"].count(")")
+
+
+def check_custom_resource(manifest: Manifest) -> None:
+    """Kinds whose schemas Kubernetes does not ship (CRDs): the fields the chart uses, by hand."""
+    {
+        "ServiceMonitor": _check_service_monitor,
+        "PrometheusRule": _check_prometheus_rule,
+        "HTTPRoute": _check_http_route,
+    }[manifest["kind"]](manifest)
