@@ -65,9 +65,9 @@ def value_set(name: str) -> dict[str, Any]:
     return helm.values_from_yaml((CHART / "ci" / name).read_text(encoding="utf-8"))
 
 
-def render(values: dict[str, Any]) -> Rendered:
+def render(values: dict[str, Any], chart_dir: Path = CHART) -> Rendered:
     """``helm template guard helm/publish-guard --namespace npm`` with these values."""
-    with helm.Chart.load(CHART) as chart:
+    with helm.Chart.load(chart_dir) as chart:
         files = chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
     manifests: list[Manifest] = []
     notes = ""

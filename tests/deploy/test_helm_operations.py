@@ -19,7 +19,7 @@ import pytest
 
 from publish_guard.registry import Registry, RegistryConfig, create_registry_app
 from publish_guard.status.board import OUTCOMES
-from tests.deploy.chart import FULLNAME, render, render_set, value_set
+from tests.deploy.chart import CHART, FULLNAME, render, render_set, value_set
 from tests.harness.http import http_request
 from tests.harness.nginx import nginx_config
 from tests.harness.process import guard_process
@@ -101,9 +101,14 @@ def test_a_stopping_pod_lets_its_longest_publish_finish(
     explicit = render(
         {**values, "terminationGracePeriodSeconds": 40, "shutdown": {"preStopSeconds": 0}}
     )
+    longer = render({**values, "terminationGracePeriodSeconds": 2000})
+    assert (
+        longer.one("Deployment")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+        == 2000
+    )
     assert (
         explicit.one("Deployment")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
-        == 40
+        == grace - 5  # never below what a publish needs: no preStop, the publish, 15 s
     )
     assert "lifecycle" not in explicit.container()
 
@@ -249,3 +254,23 @@ def test_an_http_route_exposes_the_guard_with_its_timeout_and_a_token() -> None:
     assert "npm config set registry https://npm.example.com/" in rendered.notes
     with pytest.raises(helm.HelmError, match=re.escape("httpRoute.parentRefs")):
         render({**value_set("httproute-values.yaml"), "httpRoute": {"enabled": True}})
+
+
+def test_an_upgrade_with_reuse_values_from_0_1_0_renders(tmp_path: Path) -> None:
+    """``helm upgrade --reuse-values`` renders the new chart with the old release's values only
+    (none of the new defaults): every key added since 0.1.0 must be optional in the templates,
+    and the schema must take the old values."""
+    chart = tmp_path / "publish-guard"
+    shutil.copytree(CHART, chart)
+    (chart / "values.yaml").write_text(
+        (Path(__file__).parent / "values-0.1.0.yaml").read_text(encoding="utf-8")
+    )
+    upstream = {"config": {"upstream": "https://artifactory.example.com/api/npm/npm-local/"}}
+    rendered = render(upstream, chart)
+    pod = rendered.one("Deployment")["spec"]["template"]["spec"]
+    assert pod["terminationGracePeriodSeconds"] >= 300  # derived, though 0.1.0 said 60
+    assert [c["name"] for c in pod["containers"]] == ["publish-guard"]
+    exposed = render(
+        {**upstream, "ingress": {"enabled": True, "hosts": ["npm.example.com"]}}, chart
+    )
+    assert exposed.one("Secret", FULLNAME + "-status")

@@ -152,14 +152,16 @@ The guard's publish timeout in seconds (the chart's config, or the guard's defau
 {{- end -}}
 
 {{/*
-Seconds a stopping pod gets: the preStop wait, the longest publish, and a margin to answer.
+Seconds a stopping pod gets: at least the preStop wait, the longest publish, and a margin to
+answer (a smaller value, such as 0.1.0's default 60 kept by --reuse-values, would cut publishes).
 */}}
 {{- define "publish-guard.terminationGrace" -}}
+{{- $needed := add (include "publish-guard.publishTimeout" . | int) (include "publish-guard.preStop" . | int) 15 -}}
 {{- $explicit := .Values.terminationGracePeriodSeconds -}}
 {{- if and (ne (toString $explicit) "") (ne (toString $explicit) "<nil>") -}}
-{{- $explicit -}}
+{{- max ($explicit | int) $needed -}}
 {{- else -}}
-{{- add (include "publish-guard.publishTimeout" . | int) (include "publish-guard.preStop" . | int) 15 -}}
+{{- $needed -}}
 {{- end -}}
 {{- end -}}
 
@@ -191,4 +193,9 @@ given, one the chart makes (kept across upgrades). Empty: the status pages are o
 {{/* "true" when the guard is reachable from outside the cluster (an Ingress or an HTTPRoute). */}}
 {{- define "publish-guard.exposed" -}}
 {{- if or .Values.ingress.enabled (dig "enabled" false (.Values.httpRoute | default dict)) }}true{{ end -}}
+{{- end -}}
+
+{{/* "true" when nginx runs beside the guard (fastPath.enabled; absent in values of 0.1.0). */}}
+{{- define "publish-guard.fastPathOn" -}}
+{{- if dig "enabled" false (.Values.fastPath | default dict) }}true{{ end -}}
 {{- end -}}
