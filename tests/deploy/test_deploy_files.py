@@ -30,12 +30,45 @@ def _artifactory_sidecar() -> tuple[list[Manifest], list[Manifest]]:
 
 
 def _nexus_sidecar() -> tuple[list[Manifest], list[Manifest]]:
-    """What Sonatype's chart appends to the Nexus pod: both values are lists."""
-    values = load_yaml(DEPLOY / "nexus-sidecar-values.yaml")["deployment"]
+    """What Sonatype's nxrm-ha chart appends to each Nexus pod (its templates/statefulset.yaml:
+    ``toYaml .Values.statefulset.additionalContainers`` and ``…additionalVolumes``): lists."""
+    values = load_yaml(DEPLOY / "nexus-sidecar-values.yaml")["statefulset"]
     return values["additionalContainers"], values["additionalVolumes"]
 
 
 SIDECARS = {"artifactory": _artifactory_sidecar, "nexus": _nexus_sidecar}
+# The labels each registry chart puts on its pods (jfrog/charts stable/artifactory and
+# stable/artifactory-ha StatefulSet templates; sonatype nxrm-ha _helpers.tpl selectorLabels),
+# which the Services of deploy/ must select.
+POD_LABELS = {
+    "artifactory-sidecar-service.yaml": {
+        "app": "artifactory",
+        "component": "artifactory",
+        "release": "artifactory",
+    },
+    "artifactory-ha-sidecar-service.yaml": {
+        "app": "artifactory-ha",
+        "role": "artifactory-ha-artifactory-ha-primary",
+        "component": "artifactory",
+        "release": "artifactory-ha",
+    },
+    "nexus-sidecar-service.yaml": {
+        "app.kubernetes.io/name": "nxrm-ha",
+        "app.kubernetes.io/instance": "nexus",
+    },
+}
+
+
+@pytest.mark.parametrize("service", sorted(POD_LABELS))
+def test_each_sidecar_service_selects_the_registry_charts_pods(service: str) -> None:
+    selector = load_yaml(DEPLOY / service)["spec"]["selector"]
+    labels = POD_LABELS[service]
+    assert selector.items() <= labels.items(), (selector, labels)
+
+
+def test_each_recipe_says_what_an_upgrade_of_the_guard_restarts() -> None:
+    for recipe in ("artifactory-sidecar-values.yaml", "nexus-sidecar-values.yaml"):
+        assert "What an upgrade of the guard restarts" in (DEPLOY / recipe).read_text()
 
 
 def _pod(containers: list[Manifest], volumes: list[Manifest]) -> Manifest:
