@@ -41,6 +41,7 @@ REQUEST_HEADERS_APART = HOP_BY_HOP | {
 RESPONSE_HEADERS_APART = HOP_BY_HOP | {"date", "server", "x-request-id", "content-length"}
 GUARD_AGENT = "publish-guard/"
 _DURATION = re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|m)\b")
+_STEP_TIME = re.compile(r"(└ Completed) in <t>(?: <t>)?")
 _SPINNER = re.compile(r"[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]")
 # the request timings yarn prints when it dies on an HTTP error
 _TIMINGS = re.compile(
@@ -95,6 +96,8 @@ def guards_own(exchange: Exchange) -> bool:
 def output_of(world: World, result: Result) -> tuple[int, str]:
     text = world.normalise(result.output.encode()).decode()
     text = _SPINNER.sub("", _DURATION.sub("<t>", _TIMINGS.sub(r"\1: <t>", text)))
+    # yarn adds "in <duration>" to a step only when it took long enough: timing, not behaviour
+    text = _STEP_TIME.sub(r"\1", text)
     return result.returncode, "\n".join(line.rstrip() for line in text.splitlines())
 
 
