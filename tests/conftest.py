@@ -9,6 +9,7 @@ import itertools
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,8 @@ from tests.harness.factories import ClientFactory, GuardFactory, User
 from tests.harness.servers import ServerThread
 from tests.harness.tools import ClientTool
 from tests.harness.verdaccio import Verdaccio
+from tests.matrix.readme_check import WORKER_KEY, merged, readme_problem
+from tests.matrix.table import Results
 
 
 @pytest.fixture(scope="session")
@@ -72,3 +75,28 @@ def client(tmp_path: Path) -> ClientFactory:
         return Client(tool, registry, token, tmp_path / f"client-{next(numbers)}-{tool}", auth=auth)
 
     return make
+
+
+MATRIX_PARTS = pytest.StashKey[list[Results]]()
+
+
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """The pytest-xdist controller collects the matrix cells each worker ran."""
+    text = getattr(node, "workeroutput", {}).get(WORKER_KEY)
+    if text:
+        node.config.stash.setdefault(MATRIX_PARTS, []).append(Results.from_json(text))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller checks the README's matrix against the cells of every worker."""
+    parts = session.config.stash.get(MATRIX_PARTS, None)
+    if not parts:
+        return
+    problem = readme_problem(merged(parts), {})
+    if problem is not None:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_sep("=", "the README's compatibility matrix", red=True)
+            reporter.write_line(problem)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

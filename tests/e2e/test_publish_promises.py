@@ -168,7 +168,9 @@ def test_a_dev_bomb_is_refused_while_the_guard_keeps_answering(guarded: World) -
     assert answer.json()["code"] == "TARBALL_TOO_LARGE"
     assert "unpacks to more than" in answer.json()["error"]
     assert len(latencies) > 5
-    assert max(latencies) < 0.05, sorted(latencies)[-5:]
+    # the guard kept answering (a blocked event loop froze every request for seconds); the
+    # bound is loose, since the suite runs beside other tests: speed lives in the bench
+    assert max(latencies) < 1.0, sorted(latencies)[-5:]
     not_gzip = build_publish_body({"name": name, "version": "1.0.0"}, b"plain bytes, no gzip")
     answer = http_request(
         "PUT", w.registry + escape_package_name(name), json=not_gzip, token=w.token

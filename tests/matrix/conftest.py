@@ -22,6 +22,7 @@ from tests.harness.factories import User
 from tests.harness.servers import ServerThread
 from tests.harness.tools import NODE_MODULES
 from tests.harness.verdaccio import Verdaccio
+from tests.matrix.readme_check import WORKER_KEY
 from tests.matrix.rig import Rig, start_guard
 from tests.matrix.table import Cell, CellKey, Results, client_cell, tool_cell
 
@@ -194,3 +195,12 @@ def _start_rig(kind: str, request: pytest.FixtureRequest, started: _Started) -> 
         recorder,
         registry,
     )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A pytest-xdist worker hands the cells it ran to the controller."""
+    output = getattr(session.config, "workeroutput", None)
+    results = session.config.stash.get(RESULTS, None)
+    if output is not None and results is not None and results.cells:
+        results.versions.update(tool_versions())
+        output[WORKER_KEY] = results.to_json()
