@@ -22,6 +22,17 @@ _KINDS = {
 }
 
 
+def answer_body(fault: str) -> dict[str, str]:
+    """The JSON answer to a request that is not valid HTTP, by the name of aiohttp's exception
+    (the fast path's nginx gives the same for what it refuses itself)."""
+    kind = _KINDS.get(fault, "it is not valid HTTP/1.1")
+    return {
+        "error": f"publish-guard could not read the request: {kind}; nothing was sent to the "
+        "registry",
+        "code": "BAD_HTTP",
+    }
+
+
 def install() -> None:
     """Make aiohttp's answer to an unreadable request the guard's (once per process)."""
     if getattr(RequestHandler.handle_error, "_publish_guard", False):
@@ -38,12 +49,7 @@ def install() -> None:
         answer = original(self, request, status, exc, None if status >= 500 else "-")
         if status >= 500:
             return answer
-        kind = _KINDS.get(type(exc).__name__, "it is not valid HTTP/1.1")
-        body = {
-            "error": f"publish-guard could not read the request: {kind}; nothing was sent to "
-            "the registry",
-            "code": "BAD_HTTP",
-        }
+        body = answer_body(type(exc).__name__)
         response = web.Response(
             status=status, body=orjson.dumps(body), content_type="application/json"
         )

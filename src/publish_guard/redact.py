@@ -72,8 +72,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf'(?i)("(?:{_SECRET_NAMES})"\s*:\s*")(?:[^"\\]|\\.)*"'), rf'\1{REDACTED}"'),
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {REDACTED}"),
     (re.compile(r"\bnpm_[A-Za-z0-9]{20,}"), REDACTED),
-    # scheme://user:password@host
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@\"']+:[^/\s@\"']*@"), rf"\1{REDACTED}@"),
+    # scheme://user:password@host, scheme://token@host (any user info: a quote is no end)
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@"), rf"\1{REDACTED}@"),
     # tokens in paths: npm logout, npm token revoke (any case, the slash encoded or not)
     (
         re.compile(

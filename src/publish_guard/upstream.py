@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import ipaddress
 import os
 import socket
 import ssl
@@ -27,6 +26,7 @@ from publish_guard import __version__
 from publish_guard.config import Settings
 from publish_guard.explain import GuardError
 from publish_guard.npm.body_scan import Received
+from publish_guard.proxies import proxy_for
 
 GUARD_AGENT = f"publish-guard/{__version__}"  # the guard's own requests (pings, look-ups)
 CHUNK_SIZE = 256 * 1024
@@ -43,43 +43,6 @@ class Ping:
     detail: str
 
 
-def proxy_for(base: URL, environ: Mapping[str, str]) -> URL | None:
-    """The forward proxy the registry is reached through: ``HTTPS_PROXY`` (``HTTP_PROXY`` for
-    an http registry) unless ``NO_PROXY`` names its host, as curl and npm read them. Nothing else
-    of the environment is taken (no ``.netrc``)."""
-    proxies = {k.lower(): v for k, v in environ.items() if k.lower().endswith("_proxy") and v}
-    proxy = proxies.get(f"{base.scheme}_proxy")
-    if not proxy:
-        return None
-    if _bypassed(base.host or "", proxies.get("no_proxy", "")):
-        return None
-    return URL(proxy if "://" in proxy else "http://" + proxy)
-
-
-def _bypassed(host: str, no_proxy: str) -> bool:
-    """``NO_PROXY`` as curl reads it: ``*``, host names (``example.com`` and ``.example.com``
-    both cover its subdomains), IP addresses and CIDR ranges; a ``:port`` is ignored."""
-    host = host.lower().strip("[]")
-    for entry in (e.strip().lower() for e in no_proxy.split(",")):
-        if entry == "*":
-            return True
-        entry = entry.removeprefix("*").lstrip(".")
-        if entry.count(":") == 1:
-            entry = entry.split(":", 1)[0]
-        entry = entry.strip("[]")
-        if not entry:
-            continue
-        try:
-            if ipaddress.ip_address(host) in ipaddress.ip_network(entry, strict=False):
-                return True
-            continue
-        except ValueError:
-            pass
-        if host == entry or host.endswith("." + entry):
-            return True
-    return False
-
-
 class Upstream:
     """Requests to the configured registry; paths are joined under its base, byte-exact."""
 
@@ -91,7 +54,12 @@ class Upstream:
         # made once: every request needs them
         self._origin = str(self.base.with_path("/", encoded=True)).removesuffix("/")
         self._default_timeout = self.timeout()
-        self.proxy = proxy_for(self.base, os.environ)
+        self.proxy = proxy_for(self.base, os.environ)  # credentials apart, never in a URL
+        # aiohttp sends proxy_headers on CONNECT (https) only; to an http registry the proxy
+        # reads Proxy-Authorization on the request itself
+        self._proxy_to_http = (
+            self.proxy.headers if self.proxy and self.base.scheme == "http" else None
+        )
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(
@@ -163,6 +131,9 @@ class Upstream:
             headers = CIMultiDict(headers)
             headers["Content-Length"] = str(len(data))
             data = _pieces(data) if isinstance(data, Received) else _slices(data)
+        if self._proxy_to_http is not None:  # a plain-http registry: the proxy reads it here
+            headers = CIMultiDict(headers)
+            headers.update(self._proxy_to_http)
         try:
             async with self.session.request(
                 method,
@@ -170,7 +141,8 @@ class Upstream:
                 headers=headers,
                 data=data,
                 allow_redirects=False,
-                proxy=self.proxy,
+                proxy=self.proxy.url if self.proxy else None,
+                proxy_headers=self.proxy.headers if self.proxy else None,
                 timeout=self._default_timeout
                 if total_timeout is None
                 else self.timeout(total_timeout),

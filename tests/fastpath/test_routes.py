@@ -118,6 +118,10 @@ def test_dev_mode_sends_npms_pre_publish_read_to_the_guard() -> None:
     routes = _routes(SETUPS[2])
     assert matches(routes, "GET", "/@ci%2fwidget", "install")  # type: ignore[arg-type]
     assert not matches(routes, "GET", "/@ci%2fwidget", "publish")  # type: ignore[arg-type]
+    # the guard reads header values its own way (it trims tabs): any spelling that holds
+    # "publish", and any byte npm never sends there, goes to the guard
+    for command in ("publish\t", "\tpublish", " publish ", "xpublish", "in\x0bstall", "a:b"):
+        assert not matches(routes, "GET", "/@ci%2fwidget", command), command  # type: ignore[arg-type]
 
 
 def test_public_url_sends_documents_to_the_guard_and_tarballs_straight() -> None:

@@ -14,8 +14,9 @@ from tests.harness.verdaccio import free_port
 
 
 class ForwardProxy:
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, auth: tuple[str, str] | None = None) -> None:
         self.workdir = workdir
+        self.auth = auth  # Basic credentials the proxy asks for (407 without them)
         self.port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -36,6 +37,7 @@ class ForwardProxy:
             f"Port {self.port}\nListen 127.0.0.1\nTimeout 60\nLogLevel Info\nMaxClients 50\n"
             "Allow 127.0.0.1\nDisableViaHeader Yes\n"
             f'LogFile "{self.workdir / "tinyproxy.log"}"\n'
+            + (f"BasicAuth {self.auth[0]} {self.auth[1]}\n" if self.auth else "")
         )
         self._process = subprocess.Popen(
             [binary, "-d", "-c", str(config)],

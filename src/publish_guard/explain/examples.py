@@ -340,6 +340,7 @@ EXAMPLES: dict[str, Example] = {
         {"what": "publish", "detail": "Error 111 connecting to redis.example.com:6379"},
     ),
     "GUARD_UNREACHABLE": Example(Group.NETWORK, {"what": "nothing was sent to the registry"}),
+    "GUARD_LOST": Example(Group.NETWORK, {"method": "PUT"}),
     "CLIENT_TOO_SLOW": Example(
         Group.REFUSAL,
         {"method": "PUT", "target": "/widget", "seconds": "60"},

@@ -381,6 +381,16 @@ TEXTS: dict[str, Text] = {
         "guard; the guard did not answer, so nginx answered instead. Nothing reached the "
         "registry.",
     ),
+    "GUARD_LOST": Text(
+        502,
+        "publish-guard stopped answering after {method} reached it: the registry may or may "
+        "not have received it",
+        "Check before you send it again (npm view <package> versions); a publish sent again "
+        "gets the guard's answer for what is there now.",
+        "The fast path (nginx) had handed the request to the guard when the guard stopped "
+        "answering (it was restarted or died), so whether the write went on to the registry "
+        "is not known.",
+    ),
     "CLIENT_TOO_SLOW": Text(
         408,
         "publish-guard stopped waiting for the body of {method} {target}: nothing arrived for "

@@ -19,7 +19,7 @@ from yarl import URL
 from publish_guard.config import ConfigError, Listen, load_settings, parse_base_url, parse_listen
 from publish_guard.fastpath.nginx import FastPath, render
 from publish_guard.fastpath.routes import UnroutableBase
-from publish_guard.upstream import proxy_for
+from publish_guard.proxies import proxy_for
 
 USAGE_TAIL = """
 Run it with: nginx -p DIR -c FILE -e stderr   (DIR writable by nginx's user: pid and temporary

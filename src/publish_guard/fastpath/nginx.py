@@ -20,13 +20,16 @@ from dataclasses import dataclass
 from yarl import URL
 
 from publish_guard import __version__
+from publish_guard.badhttp import answer_body
 from publish_guard.config import Listen, Settings
 from publish_guard.explain.texts import TEXTS
-from publish_guard.fastpath.routes import Route, direct_routes
+from publish_guard.fastpath.routes import NPM_COMMAND, Route, direct_routes
 
+UNPARSED = "it does not parse as a request"
+BAD_TARGET_PATH = "/-/fast/bad-target"  # internal: nginx's own refusals, as the guard's
+TOO_LONG_PATH = "/-/fast/too-long"
 DEFAULT_CA = "/etc/ssl/certs/ca-certificates.crt"  # Debian's, as in nginx's official images
 HEALTH_PATH = "/-/fast/healthz"  # nginx's own probe (no package name starts with "-")
-BAD_TARGET_PATH = "/-/fast/bad-target"  # internal: nginx's answer to a target it cannot parse
 _LOG_LINE = (  # one JSON object per request; the path of a direct read without its query
     '{"time":"$time_iso8601","route":"$pg_route","method":"$request_method",'
     '"path":"$pg_logged_path","status":$status,"upstream_status":"$upstream_status",'
@@ -52,15 +55,21 @@ def down_answer(write: bool) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
-def bad_target() -> str:
-    """The JSON body nginx answers with for a target it will not parse (it climbs above the
-    root once decoded): the guard's own BAD_TARGET, without the path, which may hold a secret."""
-    text = TEXTS["BAD_TARGET"]
-    error = text.error.format(
-        method="$request_method", target="this path", reason="it does not parse as a path"
-    )
-    body = {"error": error, "code": "BAD_TARGET", "hint": text.hint}
-    return json.dumps(body, separators=(",", ":"))
+def lost_answer() -> str:
+    """The JSON body nginx answers with when the guard stopped answering after it had the
+    request: whether it reached the registry is not known."""
+    text = TEXTS["GUARD_LOST"]
+    body = {"error": text.error.format(method="$request_method"), "code": "GUARD_LOST"}
+    return json.dumps({**body, "hint": text.hint}, separators=(",", ":"))
+
+
+def refusal(code: str, reason: str) -> str:
+    """The JSON body of the guard's own refusal ``code``, which nginx makes itself, without the
+    target (it may hold a secret): a target it will not parse (BAD_TARGET), or an
+    absolute-form one, as to a forward proxy (NOT_A_PROXY)."""
+    text = TEXTS[code]
+    error = text.error.format(method="$pg_method", target="this target", reason=reason)
+    return json.dumps({"error": error, "code": code, "hint": text.hint}, separators=(",", ":"))
 
 
 def render(fast: FastPath) -> str:
@@ -73,7 +82,7 @@ def render(fast: FastPath) -> str:
     )
     # Verdaccio builds tarball URLs from Host (its reverse-proxy guide sends the client's);
     # Nexus from X-Forwarded-Host, Artifactory from its base URL: they get their own Host
-    registry_host = "$http_host" if settings.flavor == "verdaccio" else _host_header(upstream)
+    registry_host = "$pg_host" if settings.flavor == "verdaccio" else _host_header(upstream)
     base = upstream.raw_path.rstrip("/")
     publish_seconds = int(settings.publish_timeout)
     lines = [
@@ -116,9 +125,25 @@ def render(fast: FastPath) -> str:
         '        "" $scheme;',
         "        default $http_x_forwarded_proto;",
         "    }",
+        "    map $http_host $pg_host {  # an HTTP/1.0 request may come without one",
+        '        "" "$server_addr:$server_port";',
+        "        default $http_host;",
+        "    }",
         "    map $http_x_forwarded_host $pg_forwarded_host {",
-        '        "" $http_host;',
+        '        "" $pg_host;',
         "        default $http_x_forwarded_host;",
+        "    }",
+        "    map $request $pg_method {  # the request's own (an error page is answered as a GET)",
+        '        "~^(?<pg_m>[A-Za-z_-]+) " $pg_m;',
+        '        default "the request";',
+        "    }",
+        "    map $request $pg_absolute {  # absolute-form or '*' targets: as to a forward proxy",
+        "        default 1;",
+        '        "~^[^ ]+ /" 0;',
+        "    }",
+        "    map $upstream_bytes_sent $pg_reached_guard {  # did the guard get the request?",
+        "        default 1;",
+        '        "~^[0, :]*$" 0;',
         "    }",
         "    map $request_method $pg_down_body {",
         f"        GET {_quoted(down_answer(False))};",
@@ -142,6 +167,10 @@ def render(fast: FastPath) -> str:
         f"        large_client_header_buffers 4 {max(settings.max_header_size, 8192)};",
         "        recursive_error_pages on;",
         f"        error_page 400 {BAD_TARGET_PATH};  # a target nginx itself will not parse",
+        f"        error_page 414 494 =400 {TOO_LONG_PATH};",
+        "        if ($pg_absolute) {",
+        f"            return 400 {_quoted(refusal('NOT_A_PROXY', ''))};",
+        "        }",
         "        proxy_http_version 1.1;",
         "        proxy_request_buffering off;",
         "        proxy_max_temp_file_size 0;",
@@ -163,7 +192,7 @@ def render(fast: FastPath) -> str:
         "        }",
         "        location @guard {",
         "            proxy_pass http://pg_guard$request_uri;",
-        *_headers("$http_host"),
+        *_headers("$pg_host"),
         "            proxy_buffering off;",
         "            proxy_connect_timeout 5s;",
         f"            proxy_read_timeout {publish_seconds + 30}s;",
@@ -173,10 +202,19 @@ def render(fast: FastPath) -> str:
         f"        location = {BAD_TARGET_PATH} {{",
         "            internal;",
         "            default_type application/json;",
-        f"            return 400 {_quoted(bad_target())};",
+        f"            return 400 {_quoted(refusal('BAD_TARGET', UNPARSED))};",
+        "        }",
+        f"        location = {TOO_LONG_PATH} {{  # as the guard answers a line over its limit",
+        "            internal;",
+        "            default_type application/json;",
+        f"            return 400 {_quoted(_too_large())};",
         "        }",
         "        location @guard_down {",
         "            default_type application/json;",
+        "            if ($pg_reached_guard) {  # it had the request: the outcome is not known",
+        f"                add_header npm-notice {_quoted(TEXTS['GUARD_LOST'].hint)} always;",
+        f"                return 502 {_quoted(lost_answer())};",
+        "            }",
         '            add_header Retry-After "5" always;',
         f"            add_header npm-notice {_quoted(TEXTS['GUARD_UNREACHABLE'].hint)} always;",
         "            return 503 $pg_down_body;",
@@ -201,8 +239,8 @@ def _headers(host: str) -> list[str]:
 
 def _pattern(route: Route) -> str:
     methods = "|".join(route.methods)
-    command = f"(?!{route.not_for_npm_command}:)" if route.not_for_npm_command else ""
-    return _escaped(f"~^(?:{methods}):{command}[^:]*:{route.target}$")
+    command = f"(?!{NPM_COMMAND}*{route.not_for_npm_command})" if route.not_for_npm_command else ""
+    return _escaped(f"~^(?:{methods}):{command}{NPM_COMMAND}*:{route.target}$")
 
 
 def _escaped(text: str) -> str:
@@ -225,7 +263,13 @@ def _server(url: URL) -> str:
 
 def _host_header(url: URL) -> str:
     assert url.host is not None
-    return url.host if url.is_default_port() else f"{url.host}:{url.port}"
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return host if url.is_default_port() else f"{host}:{url.port}"
+
+
+def _too_large() -> str:
+    """nginx's answer to a request line or header over its buffers: the guard's own."""
+    return json.dumps(answer_body("LineTooLong"), separators=(",", ":"))
 
 
 def _listen(listen: Listen) -> str:

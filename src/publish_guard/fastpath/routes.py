@@ -26,6 +26,10 @@ _FILE = r"[A-Za-z0-9~-][A-Za-z0-9._~+!-]*\.tgz"
 _QUERY = r"(?:\?[A-Za-z0-9._~=&%+,-]*)?"
 _SAFE_BASE = re.compile(r"^/(?:[A-Za-z0-9._~-]+/)*$")
 
+# the npm-command values a direct request may carry (npm's commands); any other byte in it, a
+# tab or a control character, sends the request to the guard, which reads headers its own way
+NPM_COMMAND = r"[A-Za-z0-9 _-]"
+
 SEARCH = r"/-/v1/search"
 AUDITS = r"/-/npm/v1/security/(?:advisories/bulk|audits|audits/quick)"
 
@@ -42,7 +46,7 @@ class Route:
     what: str
     methods: tuple[str, ...]
     target: str
-    not_for_npm_command: str | None = None  # unless the npm-command header says this
+    not_for_npm_command: str | None = None  # unless the npm-command header holds this word
 
 
 def direct_routes(
@@ -90,7 +94,9 @@ def matches(routes: tuple[Route, ...], method: str, target: str, npm_command: st
     for route in routes:
         if method not in route.methods or not re.fullmatch(route.target, target):
             continue
-        if route.not_for_npm_command is not None and npm_command == route.not_for_npm_command:
+        if not re.fullmatch(f"{NPM_COMMAND}*", npm_command):
+            continue
+        if route.not_for_npm_command is not None and route.not_for_npm_command in npm_command:
             continue
         return True
     return False
