@@ -274,3 +274,19 @@ def test_an_upgrade_with_reuse_values_from_0_1_0_renders(tmp_path: Path) -> None
         {**upstream, "ingress": {"enabled": True, "hosts": ["npm.example.com"]}}, chart
     )
     assert exposed.one("Secret", FULLNAME + "-status")
+
+
+@pytest.mark.parametrize(
+    ("config", "limit"),
+    [({}, "1124Mi"), ({"max_publish_memory": "1gb", "workers": 2}, "4296Mi")],
+)
+def test_the_memory_limit_holds_what_the_guard_admits_at_once(
+    config: dict[str, object], limit: str
+) -> None:
+    values = value_set("default-values.yaml")
+    values["config"] = {**values["config"], **config}
+    resources = render(values).container()["resources"]
+    assert resources["limits"]["memory"] == limit
+    assert resources["requests"] == {"cpu": "250m", "memory": "256Mi"}
+    mine = {"limits": {"memory": "3Gi"}}
+    assert render({**values, "resources": mine}).container()["resources"] == mine

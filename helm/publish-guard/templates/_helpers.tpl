@@ -199,3 +199,22 @@ given, one the chart makes (kept across upgrades). Empty: the status pages are o
 {{- define "publish-guard.fastPathOn" -}}
 {{- if dig "enabled" false (.Values.fastPath | default dict) }}true{{ end -}}
 {{- end -}}
+
+{{/*
+The guard container's resources: the user's, or derived from what it may hold at once (a worker
+peaks near 100 MiB plus twice max_publish_memory: parsing and hashing hold copies).
+*/}}
+{{- define "publish-guard.resources" -}}
+{{- if .Values.resources -}}
+{{- toYaml .Values.resources -}}
+{{- else -}}
+{{- $held := include "publish-guard.mebibytes" (.Values.config.max_publish_memory | default "512mb") | int -}}
+{{- $workers := .Values.config.workers | default 1 | int -}}
+{{- $limit := mul $workers (add 100 (mul 2 $held)) -}}
+requests:
+  cpu: 250m
+  memory: {{ printf "%dMi" (min $limit 256) }}
+limits:
+  memory: {{ printf "%dMi" $limit }}
+{{- end -}}
+{{- end -}}
