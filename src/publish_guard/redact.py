@@ -189,9 +189,9 @@ def secrets_of(headers: Mapping[str, str], raw_target: str) -> tuple[str, ...]:
     token in its path and secret query values — each also as it looks URL-encoded."""
     found: list[str] = []
     authorization = headers.get("authorization", "").strip()
-    scheme, _, credential = authorization.partition(" ")
-    credential = credential.strip() or scheme  # no scheme: the whole value is the credential
-    if credential:
+    if authorization:
+        scheme, _, credential = authorization.partition(" ")
+        credential = credential.strip() or scheme  # no scheme: the whole value is the credential
         found.append(credential)
         if scheme.lower() == "basic":
             try:
@@ -199,30 +199,50 @@ def secrets_of(headers: Mapping[str, str], raw_target: str) -> tuple[str, ...]:
             except (binascii.Error, UnicodeDecodeError):
                 decoded = ""
             found += [decoded, decoded.partition(":")[2]]
-    found.append(headers.get("npm-otp", ""))
+    otp = headers.get("npm-otp")
+    if otp:
+        found.append(otp)
     path, _, query = raw_target.partition("?")
+    if "%" in path or "oken" in path.lower():  # a token path: most are looked at no further
+        _token_in_path(path, found)
+    if query:
+        for part in query.split("&"):
+            key, sep, value = part.partition("=")
+            if sep and is_secret_key(unquote(key)):
+                found += [value, unquote(value)]
+    return _with_encodings(found) if found else ()
+
+
+def _token_in_path(path: str, found: list[str]) -> None:
+    lowered = path.lower()
     decoded = unquote(path)
+    lowered_decoded = decoded.lower()
     for marker in _TOKEN_PATHS:
-        at = path.lower().find(marker)  # as npm spells it: the token's own slashes encoded
+        at = lowered.find(marker)  # as npm spells it: the token's own slashes encoded
         if at >= 0:
             raw = path[at + len(marker) :].split("/", 1)[0]
             found += [raw, unquote(raw)]
-        at = decoded.lower().find(marker)  # any other spelling
+        at = lowered_decoded.find(marker)  # any other spelling
         if at >= 0:
             token = decoded[at + len(marker) :]
             found += [token, token.split("/", 1)[0], quote(token, safe=""), quote(token)]
-    for part in query.split("&"):
-        key, sep, value = part.partition("=")
-        if sep and is_secret_key(unquote(key)):
-            found += [value, unquote(value)]
-    return _with_encodings(found)
+
+
+def _plain(value: str) -> bool:
+    """URL encoding leaves it as it is (letters, digits and _.~- only)."""
+    stripped = value.replace("_", "").replace("-", "").replace(".", "").replace("~", "")
+    return value.isascii() and (stripped.isalnum() or not stripped)
 
 
 def _with_encodings(values: Iterable[str]) -> tuple[str, ...]:
     out: set[str] = set()
     for value in values:
         if len(value) >= _MIN_SECRET:
-            out.update({value, quote(value, safe=""), quote(value)})
+            out.add(value)
+            if not _plain(value):
+                out.update((quote(value, safe=""), quote(value)))
+    if len(out) == 1:
+        return (out.pop(),)
     return tuple(sorted(out, key=len, reverse=True))  # longest first: no partial leftovers
 
 

@@ -41,6 +41,7 @@ REQUEST_HEADERS_APART = HOP_BY_HOP | {
 RESPONSE_HEADERS_APART = HOP_BY_HOP | {"date", "server", "x-request-id", "content-length"}
 GUARD_AGENT = "publish-guard/"
 _DURATION = re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|m)\b")
+_PUBLISHED_AGO = re.compile(r"published (?:just now|an? \w+ ago|\d+ \w+ ago|<t> ago)")
 _STEP_TIME = re.compile(r"(└ Completed) in <t>(?: <t>)?")
 _SPINNER = re.compile(r"[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]")
 # the request timings yarn prints when it dies on an HTTP error
@@ -98,6 +99,7 @@ def output_of(world: World, result: Result) -> tuple[int, str]:
     text = _SPINNER.sub("", _DURATION.sub("<t>", _TIMINGS.sub(r"\1: <t>", text)))
     # yarn adds "in <duration>" to a step only when it took long enough: timing, not behaviour
     text = _STEP_TIME.sub(r"\1", text)
+    text = _PUBLISHED_AGO.sub("published <when>", text)  # npm view: the run's own clock
     return result.returncode, "\n".join(line.rstrip() for line in text.splitlines())
 
 
