@@ -76,10 +76,9 @@ def log_request(
             upstream_status=upstream_status,
         )
         return
-    if method not in _METHODS:
-        method = scrub(method[:16])
+    method_text = f'"{method}"' if method in _METHODS else _text(scrub(method[:16]))
     _access.add(
-        f'{{"request_id":{_text(request_id)},"method":{_text(method)},"path":{_text(path)},'
+        f'{{"request_id":{_text(request_id)},"method":{method_text},"path":{_text(path)},'
         f'"status":{status},"duration_ms":{duration_ms},'
         f'"upstream_status":{"null" if upstream_status is None else upstream_status},'
         f'"event":"request","level":"info","timestamp":"{_now()}"}}'
@@ -87,6 +86,9 @@ def log_request(
 
 
 def _text(value: str) -> str:
+    """A JSON string; most ids and paths need no escaping, and are quoted without orjson."""
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return f'"{value}"'
     return orjson.dumps(value).decode()
 
 

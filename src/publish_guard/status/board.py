@@ -69,6 +69,9 @@ class Recording(Protocol):
     async def view(self) -> dict[str, Any]: ...
 
 
+_CLASSES = tuple(f"{n}xx" for n in range(10))  # made once: every request is counted
+
+
 @dataclass
 class Board:
     started: float = field(default_factory=time.time)
@@ -80,7 +83,7 @@ class Board:
     _minutes: dict[int, Counter[str]] = field(default_factory=dict)
 
     def request(self, status: int) -> None:
-        self.requests[f"{status // 100}xx"] += 1
+        self.requests[_CLASSES[status // 100]] += 1
 
     def record(self, event: Event) -> None:
         self.events.appendleft(event)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 
 from publish_guard import __version__
-
-LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+from publish_guard.status.request_stats import LATENCY_BUCKETS, RequestStats
 
 
 class Metrics:
@@ -17,18 +14,8 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
-        self.requests = Counter(
-            "publish_guard_requests",
-            "Requests answered, by method and status class",
-            ["method", "status_class"],
-            registry=r,
-        )
-        self.passthrough_seconds = Histogram(
-            "publish_guard_passthrough_seconds",
-            "Time to answer a passed-through request (headers and body streamed)",
-            buckets=LATENCY_BUCKETS,
-            registry=r,
-        )
+        self.request_stats = RequestStats()
+        r.register(self.request_stats)
         self.publish_check_seconds = Histogram(
             "publish_guard_publish_check_seconds",
             "Time to check a publish against the upstream before forwarding it",
@@ -60,18 +47,6 @@ class Metrics:
         )
         self.info = Info("publish_guard", "The guard's version and upstream flavor", registry=r)
         self.info.info({"version": __version__, "flavor": "unknown"})
-
-        self._request_children: dict[tuple[str, int], Any] = {}
-
-    def count_request(self, method: str, status: int) -> None:
-        """``requests`` by method and status class, each child bound once (``labels`` costs
-        more than the increment)."""
-        key = (method, status // 100)
-        child = self._request_children.get(key)
-        if child is None:
-            child = self.requests.labels(method, f"{key[1]}xx")
-            self._request_children[key] = child
-        child.inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -54,13 +54,14 @@ def finish(
     board, metrics = app[BOARD], app[METRICS]
     board.request(status)
     method = request.method if request.method in _METHODS else "OTHER"  # a label set, bounded
-    metrics.count_request(method, status)
+    stats = metrics.request_stats
+    stats.count(method, status)
     if error is not None and error.code.startswith("UPSTREAM_") and error.status >= 500:
         metrics.upstream_errors.labels(error.code.removeprefix("UPSTREAM_").lower()).inc()
     publish = request.get(PUBLISH_NOTE)
     if publish is None:
         if not request.path.startswith("/-/guard/"):
-            metrics.passthrough_seconds.observe(seconds)
+            stats.observe(seconds)
         return
     if publish.write and status < 400:
         return
