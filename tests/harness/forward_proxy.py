@@ -8,12 +8,12 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from types import TracebackType
 
+from tests.harness.lifecycle import Lifecycle
 from tests.harness.verdaccio import free_port
 
 
-class ForwardProxy:
+class ForwardProxy(Lifecycle):
     def __init__(self, workdir: Path, *, auth: tuple[str, str] | None = None) -> None:
         self.workdir = workdir
         self.auth = auth  # Basic credentials the proxy asks for (407 without them)
@@ -61,14 +61,3 @@ class ForwardProxy:
         if process is not None and process.poll() is None:
             process.terminate()
             process.wait(10)
-
-    def __enter__(self) -> ForwardProxy:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

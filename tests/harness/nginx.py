@@ -9,9 +9,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import TracebackType
 
 from tests.harness.http import http_request
+from tests.harness.lifecycle import Lifecycle
 from tests.harness.verdaccio import free_port
 
 HEALTH = "-/fast/healthz"
@@ -29,7 +29,7 @@ def nginx_config(*argv: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-class FastPath:
+class FastPath(Lifecycle):
     """nginx on a free port, configured by ``nginx-config`` for ``upstream`` and ``guard`` with
     the guard's ``serve`` options ``guard_args``; ``url`` is where npm points."""
 
@@ -95,14 +95,3 @@ class FastPath:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-
-    def __enter__(self) -> FastPath:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -13,14 +13,14 @@ import ssl
 import subprocess
 import time
 from pathlib import Path
-from types import TracebackType
 
+from tests.harness.lifecycle import Lifecycle
 from tests.harness.verdaccio import free_port
 
 _START_TIMEOUT = 15.0
 
 
-class RedisServer:
+class RedisServer(Lifecycle):
     """``tls``: (certificate, key) PEM files; the server then speaks TLS only."""
 
     def __init__(
@@ -109,14 +109,3 @@ class RedisServer:
     def log(self) -> str:
         path = self.workdir / "redis.log"
         return path.read_text(errors="replace")[-2000:] if path.exists() else ""
-
-    def __enter__(self) -> RedisServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

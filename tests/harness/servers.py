@@ -12,10 +12,11 @@ import asyncio
 import inspect
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
-from types import TracebackType
 from typing import Any, TypeVar
 
 from aiohttp import web
+
+from tests.harness.lifecycle import Lifecycle
 
 T = TypeVar("T")
 AppFactory = Callable[[], web.Application | Awaitable[web.Application]]
@@ -25,7 +26,7 @@ _STOP_TIMEOUT = 15.0
 _SHUTDOWN_GRACE = 2.0  # seconds aiohttp waits for in-flight handlers when stopping
 
 
-class ServerThread:
+class ServerThread(Lifecycle):
     """Runs ``app_factory()`` on ``host:port`` (port 0 picks a free one) in a thread.
 
     The factory is called on the server's loop, so a ``ClientSession`` made in the app's
@@ -98,17 +99,6 @@ class ServerThread:
             return fn()
 
         return self._run_on_loop(on_loop, timeout)
-
-    def __enter__(self) -> ServerThread:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         state = self.url if self._runner is not None else "stopped"

@@ -49,6 +49,14 @@ async def _busy_for(locks: SharedLocks, seconds: float) -> bool:
         return True
 
 
+@pytest.fixture
+async def settled(replicas: list[SharedLocks]) -> list[SharedLocks]:
+    """Both replicas, each having taken and given back a lock: the epoch is known to both."""
+    for locks in replicas:
+        await _settled(locks)
+    return replicas
+
+
 async def _settled(locks: SharedLocks) -> None:
     """One lock taken and given back, so that the deployment's epoch is known."""
     async with locks.hold(NAME):
@@ -56,11 +64,9 @@ async def _settled(locks: SharedLocks) -> None:
 
 
 async def test_a_stalled_redis_does_not_cost_a_held_lock(
-    redis: RedisServer, replicas: list[SharedLocks]
+    redis: RedisServer, settled: list[SharedLocks]
 ) -> None:
-    first, second = replicas
-    await _settled(first)
-    await _settled(second)
+    first, second = settled
     async with first.hold(NAME) as held:
         redis.pause()  # several renewals fail (each waits 2 s for an answer)
         await asyncio.sleep(2.5)
@@ -72,11 +78,9 @@ async def test_a_stalled_redis_does_not_cost_a_held_lock(
 
 
 async def test_a_key_lost_with_redis_data_is_taken_again_before_anyone_else_publishes(
-    redis: RedisServer, replicas: list[SharedLocks]
+    redis: RedisServer, settled: list[SharedLocks]
 ) -> None:
-    first, second = replicas
-    await _settled(first)
-    await _settled(second)
+    first, second = settled
     async with first.hold(NAME) as held:
         redis.stop()
         redis.start()  # empty: no persistence
@@ -113,16 +117,12 @@ async def test_an_early_look_up_is_trusted_only_if_nothing_changed(
 
 
 async def test_an_early_look_up_is_not_trusted_when_a_release_failed(
-    redis: RedisServer, replicas: list[SharedLocks]
+    redis: RedisServer, settled: list[SharedLocks]
 ) -> None:
-    first, second = replicas
-    await _settled(first)
-    await _settled(second)
+    first, second = settled
     stamp = await second.stamp(NAME)
     async with first.hold(NAME):
         redis.pause()
-        release = asyncio.ensure_future(asyncio.sleep(0))
-        await release
     # the release could not be written; once Redis answers, the lock expires by its TTL
     redis.resume()
     async with second.hold(NAME) as held:
@@ -130,11 +130,9 @@ async def test_an_early_look_up_is_not_trusted_when_a_release_failed(
 
 
 async def test_a_publish_stopped_at_the_registry_keeps_its_lock(
-    redis: RedisServer, replicas: list[SharedLocks]
+    redis: RedisServer, settled: list[SharedLocks]
 ) -> None:
-    first, second = replicas
-    await _settled(first)
-    await _settled(second)
+    first, second = settled
     at_the_registry = asyncio.Event()
 
     async def publish() -> None:
@@ -153,10 +151,8 @@ async def test_a_publish_stopped_at_the_registry_keeps_its_lock(
     assert not await _busy_for(second, 1.0)
 
 
-async def test_a_publish_that_ends_frees_its_lock_at_once(replicas: list[SharedLocks]) -> None:
-    first, second = replicas
-    await _settled(first)
-    await _settled(second)
+async def test_a_publish_that_ends_frees_its_lock_at_once(settled: list[SharedLocks]) -> None:
+    first, second = settled
     async with first.hold(NAME) as held:
         with held.sending():
             pass
