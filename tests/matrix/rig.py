@@ -7,6 +7,7 @@ rewritten) and ``--public-url`` (so that installs fetch tarballs through it too)
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,7 @@ from urllib.parse import unquote
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Handler as _Handler
 from aiohttp.typedefs import Middleware
 
 from publish_guard.npm.names import escape_name
@@ -41,14 +43,34 @@ class Seen:
 
 @dataclass
 class Recorder:
-    """Every request the guard answered, recorded by an outermost middleware."""
+    """Every request the guard answered, recorded by an outermost middleware. A streamed answer
+    reaches the client before its handler returns, so a question waits (up to 5 s) until no
+    request is being handled: what a client saw answered is recorded."""
 
     seen: list[Seen] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _handling: int = 0
 
     @property
     def middleware(self) -> Middleware:
-        return status_observer(self._record)
+        observe = status_observer(self._record)
+
+        @web.middleware
+        async def counting(request: web.Request, handler: _Handler) -> web.StreamResponse:
+            with self._lock:
+                self._handling += 1
+            try:
+                return await observe(request, handler)
+            finally:
+                with self._lock:
+                    self._handling -= 1
+
+        return counting
+
+    def _settled(self) -> None:
+        deadline = time.monotonic() + 5
+        while self._handling and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def _record(self, request: web.Request, status: int) -> None:
         seen = Seen(
@@ -62,10 +84,12 @@ class Recorder:
 
     def puts(self, name: str) -> list[Seen]:
         """The PUTs of ``name``'s package document (publishes, deprecate) and their answers."""
+        self._settled()
         with self._lock:
             return [s for s in self.seen if s.method == "PUT" and s.about(name)]
 
     def find(self, method: str, path_suffix: str) -> list[Seen]:
+        self._settled()
         with self._lock:
             return [s for s in self.seen if s.method == method and s.path.endswith(path_suffix)]
 
