@@ -1,7 +1,7 @@
 """``python -m bench``: start the servers, run every scenario, write the results and the report.
 
 Options: ``--quick`` (short runs, to try the harness), ``--only 1,4`` (some scenarios),
-``--no-report`` (results JSON only). The whole run is bounded (``--limit`` seconds, 14 minutes by
+``--no-report`` (results JSON only). The whole run is bounded (``--limit`` seconds, 25 minutes by
 default); every process it started is stopped on the way out, whatever happened.
 """
 
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="short runs, to try the harness")
     parser.add_argument("--only", default="", help="comma-separated scenario numbers")
-    parser.add_argument("--limit", type=float, default=14 * 60, help="seconds the run may take")
+    parser.add_argument("--limit", type=float, default=25 * 60, help="seconds the run may take")
     parser.add_argument("--results", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("--report", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-report", action="store_true")

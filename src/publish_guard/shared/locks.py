@@ -14,7 +14,9 @@ seconds while the publish runs, so a replica that dies frees it within ``LOCK_TT
 - A publish cancelled while its body is at the registry (the guard stopping) keeps the lock for
   ``linger`` seconds instead of freeing it: the registry may still store that body.
 - Each lock taken writes a new random mark of the package; a look-up made before the lock is
-  trusted under it only if the mark has not changed since and no lock was held when it began.
+  trusted under it only if the mark has not changed since and no lock was held when it began
+  (so a look-up begun after a publish ended, or while none ran, is; one that overlapped a
+  publish, or Redis's losing its data, is not). Releasing writes nothing but the lock.
 """
 
 from __future__ import annotations
@@ -191,7 +193,6 @@ class SharedLocks:
 
     async def _release(self, name: str, lock: Lock) -> None:
         try:
-            await self._state.redis.set(self._key("mark", name), _token(), ex=MARK_TTL)
             await lock.release()
         except (RedisError, LockError, OSError) as exc:
             # the lock expires by itself within LOCK_TTL; the next publish looks up afresh
