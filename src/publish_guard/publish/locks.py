@@ -83,6 +83,38 @@ class Locks(Protocol):
     def hold(self, name: str, scope: str = "") -> AbstractAsyncContextManager[HeldLock]: ...
 
 
+class InProcessLocks:
+    """One asyncio lock per key, made on first use and dropped when its last user leaves: the
+    in-process part of ``PackageLocks`` and ``shared.locks.SharedLocks``."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str, name: str, wait: float) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            try:
+                async with asyncio.timeout(wait):
+                    await lock.acquire()
+            except TimeoutError:
+                raise LockBusy(name, wait) from None
+            try:
+                yield
+            finally:
+                lock.release()
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
 class Held:
     def __init__(self, locks: PackageLocks, ended_on_host: int) -> None:
         self._locks = locks
@@ -105,7 +137,7 @@ class PackageLocks:
     lock file."""
 
     def __init__(self, lock_dir: Path | None = None, *, wait: float = 300.0) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._in_process = InProcessLocks()
         self._dir = prepare_lock_dir(lock_dir) if lock_dir is not None else None
         self.wait = wait
         self.ended = 0
@@ -134,29 +166,15 @@ class PackageLocks:
     async def hold(self, name: str, scope: str = "") -> AsyncIterator[Held]:
         """Hold the package's lock; ``LockBusy`` when it is not had within ``wait``."""
         key = self._key(name, scope)
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
         deadline = time.monotonic() + self.wait
-        try:
+        async with (
+            self._in_process.hold(key, name, self.wait),
+            self._file_lock(key, name, deadline) as ended_on_host,
+        ):
             try:
-                async with asyncio.timeout(self.wait):
-                    await lock.acquire()
-            except TimeoutError:
-                raise LockBusy(name, self.wait) from None
-            try:
-                async with self._file_lock(key, name, deadline) as ended_on_host:
-                    try:
-                        yield Held(self, ended_on_host)
-                    finally:
-                        self.ended += 1
+                yield Held(self, ended_on_host)
             finally:
-                lock.release()
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+                self.ended += 1
 
     def _path(self, key: str) -> Path | None:
         if self._dir is None:
@@ -191,7 +209,7 @@ class PackageLocks:
             os.close(fd)
 
     def __len__(self) -> int:
-        return len(self._locks)
+        return len(self._in_process)
 
 
 def _open(path: Path, *, create: bool) -> int:

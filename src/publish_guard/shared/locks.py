@@ -32,7 +32,7 @@ import structlog
 from redis.asyncio.lock import Lock
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
 
-from publish_guard.publish.locks import LockBusy, Stamp
+from publish_guard.publish.locks import InProcessLocks, LockBusy, Stamp
 from publish_guard.shared.state import SharedState, SharedStateDown, describe
 
 log = structlog.get_logger("publish_guard.shared")
@@ -96,7 +96,7 @@ class SharedLocks:
         self.linger = linger
         self.ttl = ttl
         self.renew_every = renew_every
-        self._local: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._in_process = InProcessLocks()
         self._epoch: str | None = None
 
     def _key(self, kind: str, name: str) -> str:
@@ -117,25 +117,11 @@ class SharedLocks:
     @asynccontextmanager
     async def hold(self, name: str, scope: str = "") -> AsyncIterator[SharedHeld]:
         deadline = time.monotonic() + self.wait
-        local, users = self._local.get(name, (asyncio.Lock(), 0))
-        self._local[name] = (local, users + 1)
-        try:
-            try:
-                async with asyncio.timeout(self.wait):
-                    await local.acquire()
-            except TimeoutError:
-                raise LockBusy(name, self.wait) from None
-            try:
-                async with self._redis_lock(name, deadline) as held:
-                    yield held
-            finally:
-                local.release()
-        finally:
-            local, users = self._local[name]
-            if users <= 1:
-                del self._local[name]
-            else:
-                self._local[name] = (local, users - 1)
+        async with (
+            self._in_process.hold(name, name, self.wait),
+            self._redis_lock(name, deadline) as held,
+        ):
+            yield held
 
     @asynccontextmanager
     async def _redis_lock(self, name: str, deadline: float) -> AsyncIterator[SharedHeld]:
@@ -227,7 +213,7 @@ class SharedLocks:
                 log.warning("shared_lock_renewal_failed", package=name, detail=describe(exc))
 
     def __len__(self) -> int:
-        return len(self._local)
+        return len(self._in_process)
 
 
 def _text(value: bytes | str) -> str:
