@@ -158,9 +158,11 @@ def write(results: dict[str, Any], report: Path, results_path: Path) -> None:
         f"install` of a {settings['tree_size']}-package tree (4-ary, plus shared leaves), each "
         "with its defaults (npm's and pnpm's audit on), a new empty cache and project each "
         f"time, {settings['install_rounds']} rounds for npm and 3 for the others; through the "
-        "guard with `--public-url`, so tarballs go through it too. Only where a client finds "
-        "the registry and keeps its caches is set, and yarn's minimal-age gate is off (the "
-        "tree was published a minute before).",
+        "guard with `--public-url`, so tarballs go through it too. An install's wall time "
+        "drifts ±15% from round to round on both sides alike, so its ratio is the median of "
+        "each round's ratio (the sides run back to back), not the ratio of the medians. Only "
+        "where a client finds the registry and keeps its caches is set, and yarn's "
+        "minimal-age gate is off (the tree was published a minute before).",
         "- **Scenario 4**: one `PUT` per publish of a random, valid `.tgz`, after one untimed "
         f"publish of each size per side; {settings['publish_rounds']} rounds for 100 MB, more "
         "for smaller ones (60 ÷ MB, at most 15), a new package name each time. The "
