@@ -44,6 +44,23 @@ _DURATION = re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|m)\b")
 _PUBLISHED_AGO = re.compile(r"published (?:just now|an? \w+ ago|\d+ \w+ ago|<t> ago)")
 _STEP_TIME = re.compile(r"(└ Completed) in <t>(?: <t>)?")
 _SPINNER = re.compile(r"[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]")
+# yarn's audit sends its report request and, before awaiting it, reads the packages' documents
+# for deprecations: a report that fails before those reads end is an unhandled rejection (Node
+# prints the raw error and its stack), one that fails after them is reported (YN0035 lines). Which
+# one depends on which answer comes first — timing, not behaviour: both print as one form.
+_YARN_UNHANDLED = re.compile(
+    r"\A[^\n]*/yarn\.js:\d+\n[^\n]*\n[ \t^]*\n\s*"  # where it was thrown: file, line, caret
+    r"\w+ \[Error\]: (?P<message>[^\n]*)\n(?:    at [^\n]*\n)+  reportExtra: \[Function[^\n]*\n"
+    r"  reportCode: (?P<code>\d+),\n  originalError: \w+ \[HTTPError\]: Response code "
+    r"(?P<status>\d+ \([^)\n]*\))\n.*^Node\.js v[\d.]+\s*\Z",
+    re.DOTALL | re.MULTILINE,
+)
+_YARN_REPORTED = re.compile(
+    r"\A➤ YN(?P<code>\d{4}): (?P<message>[^\n]*)\n➤ YN(?P=code):   Response Code: "
+    r"(?P<status>\d+ \([^)\n]*\))\n(?:➤ YN(?P=code):   Request (?:Method|URL): [^\n]*\n)*\n"
+    r"➤ Errors happened when preparing the environment required to run this command\.\n"
+    r"➤ This might be caused by [^\n]*\s*\Z"
+)
 # the request timings yarn prints when it dies on an HTTP error
 _TIMINGS = re.compile(
     r"\b(start|socket|lookup|connect|upload|response|end|wait|dns|tcp|request|firstByte|"
@@ -100,7 +117,18 @@ def output_of(world: World, result: Result) -> tuple[int, str]:
     # yarn adds "in <duration>" to a step only when it took long enough: timing, not behaviour
     text = _STEP_TIME.sub(r"\1", text)
     text = _PUBLISHED_AGO.sub("published <when>", text)  # npm view: the run's own clock
+    text = _yarn_http_failure(text)
     return result.returncode, "\n".join(line.rstrip() for line in text.splitlines())
+
+
+def _yarn_http_failure(text: str) -> str:
+    """One form for yarn's two renderings of a failed request (its code, message and status;
+    the request itself is compared at the registry)."""
+    found = _YARN_UNHANDLED.match(text) or _YARN_REPORTED.match(text)
+    if found is None:
+        return text
+    code = f"YN{int(found['code']):04d}"
+    return f"{code}: {found['message']}\n{code}: Response Code: {found['status']}"
 
 
 def differences(
