@@ -15,7 +15,15 @@ from publish_guard.config import Settings
 from publish_guard.detect import Detection, detect, keep_detecting
 from publish_guard.flavors import FLAVORS, GENERIC, flavor_from_url
 from publish_guard.health import healthz, readyz
-from publish_guard.keys import ACCESS_LOG, DETECTION, PUBLISHER, SETTINGS, UPSTREAM
+from publish_guard.keys import (
+    ACCESS_LOG,
+    DETECTION,
+    HEALTH,
+    PUBLISHER,
+    SETTINGS,
+    SHARED,
+    UPSTREAM,
+)
 from publish_guard.logs import flush_access_log
 from publish_guard.middlewares import request_frame
 from publish_guard.publish.devnumbers import DevNumbers
@@ -30,7 +38,7 @@ from publish_guard.shared.state import SharedState, replica_name
 from publish_guard.status.board import Board, Recording
 from publish_guard.status.metrics import Metrics
 from publish_guard.status.recorder import BOARD, METRICS
-from publish_guard.status.routes import HEALTH, SHARED, add_status_routes
+from publish_guard.status.routes import add_status_routes
 from publish_guard.status.watch import Health, watch
 from publish_guard.upstream import Upstream
 
