@@ -20,9 +20,10 @@ from aiohttp import web
 
 from publish_guard.registry.app import create_registry_app
 from publish_guard.registry.cli import ensure_user, npmrc_lines
-from publish_guard.registry.core import Registry, RegistryConfig
+from publish_guard.registry.core import Registry
 from publish_guard.registry.model import Repo
 from publish_guard.registry.serving import parse_listen, start, url_of, wait_for_stop
+from publish_guard.registry.state import RegistryConfig
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 DEMO_REPO = "npm-local"

@@ -4,7 +4,7 @@ whole-package unpublish, tarball deletion and dist-tags."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from publish_guard.npm import documents as docs
 from publish_guard.npm.documents import PackageDocument
@@ -13,12 +13,10 @@ from publish_guard.registry.accounts import Identity
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.model import Permission, Repo
 from publish_guard.registry.packages import _check_writable, _save
-
-if TYPE_CHECKING:
-    from publish_guard.registry.core import Registry
+from publish_guard.registry.state import RegistryState
 
 
-def _load(registry: Registry, target: Repo, name: str) -> PackageDocument:
+def _load(registry: RegistryState, target: Repo, name: str) -> PackageDocument:
     doc = registry.storage.load_document(target.key, name)
     if doc is None or docs.is_tombstone(doc):
         raise RegistryError(ErrorKind.NOT_FOUND, package=name, repo=target.key)
@@ -26,7 +24,7 @@ def _load(registry: Registry, target: Repo, name: str) -> PackageDocument:
 
 
 def _writable(
-    registry: Registry,
+    registry: RegistryState,
     repo: Repo,
     identity: Identity,
     name: str,
@@ -39,7 +37,7 @@ def _writable(
 
 
 def update_document(
-    registry: Registry,
+    registry: RegistryState,
     repo: Repo,
     identity: Identity,
     name: str,
@@ -95,7 +93,9 @@ def update_document(
     return _save(registry, target, name, doc)
 
 
-def _removes_versions(registry: Registry, repo: Repo, name: str, body: Mapping[str, Any]) -> bool:
+def _removes_versions(
+    registry: RegistryState, repo: Repo, name: str, body: Mapping[str, Any]
+) -> bool:
     incoming = body.get("versions")
     if not isinstance(incoming, Mapping):
         return False
@@ -108,7 +108,7 @@ def _removes_versions(registry: Registry, repo: Repo, name: str, body: Mapping[s
 
 
 def unpublish_package(
-    registry: Registry, repo: Repo, identity: Identity, name: str, *, otp: str | None
+    registry: RegistryState, repo: Repo, identity: Identity, name: str, *, otp: str | None
 ) -> None:
     target = _writable(registry, repo, identity, name, otp, Permission.DELETE)
     doc = _load(registry, target, name)
@@ -122,7 +122,7 @@ def unpublish_package(
 
 
 def delete_tarball(
-    registry: Registry,
+    registry: RegistryState,
     repo: Repo,
     identity: Identity,
     name: str,
@@ -139,7 +139,7 @@ def delete_tarball(
 
 
 def set_dist_tag(
-    registry: Registry,
+    registry: RegistryState,
     repo: Repo,
     identity: Identity,
     name: str,
@@ -166,7 +166,7 @@ def set_dist_tag(
 
 
 def remove_dist_tag(
-    registry: Registry, repo: Repo, identity: Identity, name: str, tag: str, *, otp: str | None
+    registry: RegistryState, repo: Repo, identity: Identity, name: str, tag: str, *, otp: str | None
 ) -> PackageDocument:
     target = _writable(registry, repo, identity, name, otp)
     doc = _load(registry, target, name)

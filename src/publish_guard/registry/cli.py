@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from publish_guard.registry.app import create_registry_app
-from publish_guard.registry.core import Registry, RegistryConfig
+from publish_guard.registry.core import Registry
 from publish_guard.registry.flavors import FLAVORS
 from publish_guard.registry.model import DeploymentPolicy, Repo, RepoKind
 from publish_guard.registry.serving import (
@@ -20,6 +20,7 @@ from publish_guard.registry.serving import (
     url_of,
     wait_for_stop,
 )
+from publish_guard.registry.state import RegistryConfig
 
 DEFAULT_LISTEN = "127.0.0.1:4873"
 DEFAULT_USER = "publisher"

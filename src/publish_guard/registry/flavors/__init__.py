@@ -1,14 +1,14 @@
-"""The emulated products. ``get_flavor("nexus")`` → a ``Flavor``."""
+"""The emulated products. ``get_flavor("nexus")`` → a ``RegistryBehaviour``."""
 
 from __future__ import annotations
 
 from publish_guard.registry.flavors.artifactory import Artifactory
-from publish_guard.registry.flavors.base import Answer, Done, Flavor
+from publish_guard.registry.flavors.base import Done, RegistryAnswer, RegistryBehaviour
 from publish_guard.registry.flavors.nexus import Nexus
 from publish_guard.registry.flavors.npmjs import Npmjs
 from publish_guard.registry.flavors.verdaccio import Verdaccio
 
-FLAVORS: dict[str, type[Flavor]] = {
+FLAVORS: dict[str, type[RegistryBehaviour]] = {
     "artifactory": Artifactory,
     "nexus": Nexus,
     "verdaccio": Verdaccio,
@@ -16,7 +16,7 @@ FLAVORS: dict[str, type[Flavor]] = {
 }
 
 
-def get_flavor(name: str) -> Flavor:
+def get_flavor(name: str) -> RegistryBehaviour:
     try:
         return FLAVORS[name.lower()]()
     except KeyError:
@@ -24,4 +24,4 @@ def get_flavor(name: str) -> Flavor:
         raise ValueError(f"unknown flavor {name!r} (known: {known})") from None
 
 
-__all__ = ["FLAVORS", "Answer", "Done", "Flavor", "get_flavor"]
+__all__ = ["FLAVORS", "Done", "RegistryAnswer", "RegistryBehaviour", "get_flavor"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -11,11 +11,9 @@ from publish_guard.npm.routes import NpmPath
 from publish_guard.registry import jsonio
 from publish_guard.registry.accounts import Identity
 from publish_guard.registry.errors import ErrorKind, RegistryError
-from publish_guard.registry.flavors.base import Answer, Done
+from publish_guard.registry.flavors.base import Done, RegistryAnswer
 from publish_guard.registry.model import Repo
-
-if TYPE_CHECKING:
-    from publish_guard.registry.core import Registry
+from publish_guard.registry.state import RegistryState
 
 
 class Call:
@@ -24,7 +22,7 @@ class Call:
     def __init__(
         self,
         request: web.Request,
-        registry: Registry,
+        registry: RegistryState,
         repo: Repo,
         path: NpmPath,
         identity: Identity,
@@ -70,5 +68,5 @@ class Call:
     def tarball_url(self, name: str, version: str) -> str:
         return f"{self.npm_base()}{name}/-/{docs.tarball_filename(name, version)}"
 
-    def done(self, what: Done) -> Answer:
+    def done(self, what: Done) -> RegistryAnswer:
         return self.registry.flavor.success(what, self.package)
