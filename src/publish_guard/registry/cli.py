@@ -9,12 +9,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from publish_guard.config import parse_listen
 from publish_guard.registry.app import create_registry_app
 from publish_guard.registry.core import Registry
 from publish_guard.registry.flavors import FLAVORS
 from publish_guard.registry.model import DeploymentPolicy, Repo, RepoKind
 from publish_guard.registry.serving import (
-    parse_listen,
     request_printer,
     start,
     url_of,
@@ -118,7 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
     try:
-        host, port = parse_listen(args.listen)
+        host, port = parse_listen(args.listen, "127.0.0.1", bare_port=True)
+    except ValueError as exc:
+        parser.error(f"--listen: {exc}")
+    try:
         registry = configure(args)
     except ValueError as exc:
         parser.error(str(exc))
