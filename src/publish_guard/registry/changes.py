@@ -10,6 +10,12 @@ from publish_guard.npm import documents as docs
 from publish_guard.npm.documents import PackageDocument
 from publish_guard.registry.access import authorize_write, deploy_target
 from publish_guard.registry.accounts import Identity
+from publish_guard.registry.documents import (
+    remove_versions,
+    set_deprecations,
+    tarball_filename,
+    tombstone,
+)
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.model import Permission, Repo
 from publish_guard.registry.packages import _check_writable, _save
@@ -66,7 +72,7 @@ def update_document(
             )
         removed = [v for v in stored_versions if v not in incoming]
         if removed:
-            doc = docs.remove_versions(doc, removed, now)
+            doc = remove_versions(doc, removed, now)
         messages = {
             version: str(manifest.get("deprecated") or "")
             for version, manifest in incoming.items()
@@ -75,7 +81,7 @@ def update_document(
             != str(stored_versions[version].get("deprecated") or "")
         }
         if messages:
-            doc = docs.set_deprecations(doc, messages, now)
+            doc = set_deprecations(doc, messages, now)
     tags = body.get("dist-tags")
     if isinstance(tags, Mapping) and dict(tags) != doc.get("dist-tags"):
         wanted = {str(t): str(v) for t, v in tags.items()}
@@ -114,9 +120,9 @@ def unpublish_package(
     doc = _load(registry, target, name)
     if registry.flavor.reserves_unpublished:
         for version in docs.existing_versions(doc):
-            filename = docs.tarball_filename(name, version)
+            filename = tarball_filename(name, version)
             registry.storage.delete_tarball(target.key, name, filename)
-        _save(registry, target, name, docs.tombstone(doc, registry.clock()))
+        _save(registry, target, name, tombstone(doc, registry.clock()))
     else:
         registry.storage.delete_package(target.key, name)
 

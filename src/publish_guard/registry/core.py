@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from publish_guard.npm.documents import PackageDocument, tarball_filename, version_identity
+from publish_guard.npm.documents import PackageDocument, version_identity
+from publish_guard.registry.documents import tarball_filename
 from publish_guard.registry.model import DeploymentPolicy, Permission, Repo, RepoKind
 from publish_guard.registry.packages import store_version
 from publish_guard.registry.secrets import new_otp_secret, totp

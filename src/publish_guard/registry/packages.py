@@ -23,6 +23,7 @@ from publish_guard.npm.names import PackageName
 from publish_guard.npm.publish_body import PublishBody, PublishBodyError, parse_publish_body
 from publish_guard.registry.access import authorize, authorize_write
 from publish_guard.registry.accounts import Identity
+from publish_guard.registry.documents import add_version, next_rev, tarball_filename
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.model import DeploymentPolicy, Permission, Repo, RepoKind
 from publish_guard.registry.state import RegistryState
@@ -30,7 +31,7 @@ from publish_guard.registry.state import RegistryState
 
 def artifact_path(name: str, version: str) -> str:
     """The path include/exclude patterns are matched against: ``name/-/name-1.0.0.tgz``."""
-    return f"{name}/-/{docs.tarball_filename(name, version)}"
+    return f"{name}/-/{tarball_filename(name, version)}"
 
 
 def _check_writable(registry: RegistryState, target: Repo) -> None:
@@ -146,12 +147,12 @@ def store_version(
     sums = digests(tarball)
     dist = dict(stored.get("dist") or {})
     dist.update(integrity=sums.integrity, shasum=sums.shasum)
-    dist.setdefault("tarball", f"{name}/-/{docs.tarball_filename(name, version)}")
+    dist.setdefault("tarball", f"{name}/-/{tarball_filename(name, version)}")
     stored["dist"] = dist
     stored["_id"] = f"{name}@{version}"
-    registry.storage.save_tarball(target.key, name, docs.tarball_filename(name, version), tarball)
+    registry.storage.save_tarball(target.key, name, tarball_filename(name, version), tarball)
     doc = registry.storage.load_document(target.key, name)
-    new = docs.add_version(doc, stored, dist_tags, registry.clock())
+    new = add_version(doc, stored, dist_tags, registry.clock())
     return _save(registry, target, name, new)
 
 
@@ -159,7 +160,7 @@ def _save(
     registry: RegistryState, target: Repo, name: str, doc: PackageDocument
 ) -> PackageDocument:
     previous = registry.storage.load_document(target.key, name)
-    doc["_rev"] = docs.next_rev((previous or {}).get("_rev"), repr(sorted(doc)).encode())
+    doc["_rev"] = next_rev((previous or {}).get("_rev"), repr(sorted(doc)).encode())
     doc["_id"] = name
     doc["name"] = name
     registry.storage.save_document(target.key, name, doc)

@@ -10,6 +10,7 @@ from publish_guard.npm import documents as docs
 from publish_guard.npm.publish_body import is_publish_body
 from publish_guard.registry import changes, jsonio, packages
 from publish_guard.registry.access import authorize
+from publish_guard.registry.documents import abbreviate, wants_abbreviated, with_tarball_urls
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.flavors.base import Done, RegistryAnswer, json_answer
 from publish_guard.registry.model import Permission
@@ -37,18 +38,16 @@ def _allowed(kind: str) -> str:
 async def _get_document(call: Call) -> RegistryAnswer:
     name = call.package or ""
     doc, _ = packages.read_document(call.registry, call.repo, call.identity, name)
-    rendered = docs.with_tarball_urls(doc, call.tarball_url)
+    rendered = with_tarball_urls(doc, call.tarball_url)
     write = call.request.query.get("write") == "true"
     if write:
         rendered["_attachments"] = {}
     elif (
         call.registry.flavor.abbreviated_documents
-        and docs.wants_abbreviated(call.request.headers.get("Accept"))
+        and wants_abbreviated(call.request.headers.get("Accept"))
         and not docs.is_tombstone(doc)
     ):
-        return RegistryAnswer(
-            200, jsonio.dumps(docs.abbreviate(rendered)), ABBREVIATED_CONTENT_TYPE
-        )
+        return RegistryAnswer(200, jsonio.dumps(abbreviate(rendered)), ABBREVIATED_CONTENT_TYPE)
     return json_answer(200, rendered)
 
 
@@ -62,9 +61,7 @@ async def _get_version(call: Call) -> RegistryAnswer:
         raise RegistryError(
             ErrorKind.NOT_FOUND, "this version doesn't exist", package=name, repo=call.repo.key
         )
-    rendered = docs.with_tarball_urls(
-        {"name": name, "versions": {version: manifest}}, call.tarball_url
-    )
+    rendered = with_tarball_urls({"name": name, "versions": {version: manifest}}, call.tarball_url)
     return json_answer(200, rendered["versions"][version])
 
 
