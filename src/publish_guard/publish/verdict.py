@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
+from publish_guard.flavors import Flavor
 from publish_guard.npm.documents import (
     existing_versions,
     is_tombstone,
@@ -114,3 +115,10 @@ def _parse_time(text: str) -> datetime | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def verdict_on(
+    flavor: Flavor, doc: Mapping[str, Any] | None, version: str, now: datetime | None = None
+) -> Verdict:
+    """``judge`` by the rule of ``flavor``'s registry (whether it ever reuses a version)."""
+    return judge(doc, version, reserves_unpublished=flavor.reserves_unpublished, now=now)

@@ -26,7 +26,6 @@ from publish_guard.publish.policies.outcomes import (
     Refuse,
 )
 from publish_guard.publish.verdict import Outcome as Verdict
-from publish_guard.publish.verdict import judge
 
 # filled in by npm or the registry, not by the package's author ("deprecated" is compared only
 # when the publish sends one: a version deprecated since is still the same version)
@@ -57,12 +56,7 @@ NOT_COMPARED = frozenset(
 def not_taken(candidate: Candidate, facts: Facts) -> Outcome:
     if facts.document is None:
         return Continue()
-    verdict = judge(
-        facts.document,
-        candidate.version,
-        reserves_unpublished=facts.flavor.reserves_unpublished,
-        now=facts.now,
-    )
+    verdict = facts.verdict(candidate.version)
     if verdict.outcome is not Verdict.EXISTS:
         return Continue()  # free (what reservation means is the reservation policy's)
     existing = verdict.existing_manifest or {}

@@ -7,13 +7,12 @@ from publish_guard.explain.publish import verdict_error
 from publish_guard.publish.devmode import dev_hint
 from publish_guard.publish.policies.outcomes import Candidate, Continue, Facts, Outcome, Refuse
 from publish_guard.publish.verdict import Outcome as Verdict
-from publish_guard.publish.verdict import judge
 
 
 def not_reserved(candidate: Candidate, facts: Facts) -> Outcome:
     if not facts.flavor.reserves_unpublished or facts.document is None:
         return Continue()
-    verdict = judge(facts.document, candidate.version, reserves_unpublished=True, now=facts.now)
+    verdict = facts.verdict(candidate.version)
     if verdict.outcome not in (Verdict.RESERVED, Verdict.BLOCKED):
         return Continue()
     hint = dev_hint(facts.settings, facts.guard_url)
