@@ -12,7 +12,7 @@ from pathlib import Path
 from publish_guard.config import parse_listen
 from publish_guard.registry.app import create_registry_app
 from publish_guard.registry.core import Registry
-from publish_guard.registry.flavors import FLAVORS
+from publish_guard.registry.flavors import BEHAVIOURS
 from publish_guard.registry.model import DeploymentPolicy, Repo, RepoKind
 from publish_guard.registry.serving import (
     request_printer,
@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=REPO_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--flavor", choices=sorted(FLAVORS), default="artifactory")
+    parser.add_argument("--flavor", choices=sorted(BEHAVIOURS), default="artifactory")
     parser.add_argument("--listen", default=DEFAULT_LISTEN, help="HOST:PORT (default %(default)s)")
     parser.add_argument("--repo", action="append", default=[], metavar="SPEC")
     parser.add_argument("--data", type=Path, metavar="DIR", help="keep packages and users here")

@@ -1,4 +1,4 @@
-"""The emulated products. ``get_flavor("nexus")`` → a ``RegistryBehaviour``."""
+"""The emulated products, by flavor name: ``get_flavor("nexus")`` → a ``RegistryBehaviour``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from publish_guard.registry.flavors.nexus import Nexus
 from publish_guard.registry.flavors.npmjs import Npmjs
 from publish_guard.registry.flavors.verdaccio import Verdaccio
 
-FLAVORS: dict[str, type[RegistryBehaviour]] = {
+BEHAVIOURS: dict[str, type[RegistryBehaviour]] = {
     "artifactory": Artifactory,
     "nexus": Nexus,
     "verdaccio": Verdaccio,
@@ -18,10 +18,10 @@ FLAVORS: dict[str, type[RegistryBehaviour]] = {
 
 def get_flavor(name: str) -> RegistryBehaviour:
     try:
-        return FLAVORS[name.lower()]()
+        return BEHAVIOURS[name.lower()]()
     except KeyError:
-        known = ", ".join(FLAVORS)
+        known = ", ".join(BEHAVIOURS)
         raise ValueError(f"unknown flavor {name!r} (known: {known})") from None
 
 
-__all__ = ["FLAVORS", "Done", "RegistryAnswer", "RegistryBehaviour", "get_flavor"]
+__all__ = ["BEHAVIOURS", "Done", "RegistryAnswer", "RegistryBehaviour", "get_flavor"]
