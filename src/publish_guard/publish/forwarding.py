@@ -40,7 +40,7 @@ from publish_guard.publish.answers import (
 from publish_guard.publish.lookup import Lookup, fetch_document, lookup_headers
 from publish_guard.publish.policies import Candidate, Facts, Forward, Refuse, decide
 from publish_guard.publish.policies.collision import differences
-from publish_guard.publish.verdict import Outcome, judge
+from publish_guard.publish.verdict import Standing, judge
 from publish_guard.upstream import Upstream
 
 log = structlog.get_logger("publish_guard.publish")
@@ -223,7 +223,7 @@ class Forwarding:
             )
         document = lookup.document or {}
         verdict = judge(document, version, reserves_unpublished=False)
-        if verdict.outcome is Outcome.EXISTS:
+        if verdict.outcome is Standing.EXISTS:
             tags = document.get("dist-tags") if isinstance(document.get("dist-tags"), dict) else {}
             differ = differences(candidate, verdict.existing_manifest or {}, tags or {})
             if not [d for d in differ if not d.startswith("dist-tag ")]:
@@ -276,7 +276,7 @@ class Forwarding:
 
 
 def _exists(facts: Facts, version: str) -> bool:
-    return judge(facts.document, version, reserves_unpublished=False).outcome is Outcome.EXISTS
+    return judge(facts.document, version, reserves_unpublished=False).outcome is Standing.EXISTS
 
 
 def _server_error(service: Publisher, answer: UpstreamAnswer) -> GuardError:
