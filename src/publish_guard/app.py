@@ -15,7 +15,15 @@ from publish_guard.config import Settings
 from publish_guard.detect import Detection, detect, keep_detecting
 from publish_guard.flavors import FLAVORS, GENERIC, flavor_from_url
 from publish_guard.health import healthz, readyz
-from publish_guard.keys import ACCESS_LOG, DETECTION, PUBLISHER, SETTINGS, UPSTREAM
+from publish_guard.keys import (
+    ACCESS_LOG,
+    DETECTION,
+    HEALTH,
+    PUBLISHER,
+    SETTINGS,
+    SHARED,
+    UPSTREAM,
+)
 from publish_guard.logs import flush_access_log
 from publish_guard.middlewares import request_frame
 from publish_guard.publish.devnumbers import DevNumbers
@@ -30,8 +38,8 @@ from publish_guard.shared.state import SharedState, replica_name
 from publish_guard.status.board import Board, Recording
 from publish_guard.status.metrics import Metrics
 from publish_guard.status.recorder import BOARD, METRICS
-from publish_guard.status.routes import HEALTH, SHARED, add_status_routes
-from publish_guard.status.watch import Health, watch
+from publish_guard.status.routes import add_status_routes
+from publish_guard.status.watch import UpstreamHealth, watch
 from publish_guard.upstream import Upstream
 
 GUARD_PREFIX = "/-/guard"
@@ -62,7 +70,7 @@ def create_app(settings: Settings) -> web.Application:
     first_guess = FLAVORS.get(settings.flavor) or flavor_from_url(settings.upstream) or GENERIC
     metrics = Metrics()
     app[METRICS] = metrics
-    app[HEALTH] = Health()
+    app[HEALTH] = UpstreamHealth()
     board = Board()
     recording: Recording = board
     locks: Locks | None = None
@@ -144,8 +152,8 @@ async def _upstream_session(app: web.Application) -> AsyncIterator[None]:
     await upstream.close()
 
 
-def _health_gauge(app: web.Application) -> Callable[[Health], None]:
-    def update(health: Health) -> None:
+def _health_gauge(app: web.Application) -> Callable[[UpstreamHealth], None]:
+    def update(health: UpstreamHealth) -> None:
         app[METRICS].upstream_up.set(1 if health.last and health.last.ok else 0)
 
     return update

@@ -13,18 +13,20 @@ import os
 import sys
 from typing import Any
 
-import aiohttp
 import orjson
+from multidict import CIMultiDict
 from yarl import URL
 
-from publish_guard.config import ConfigError, parse_base_url
-from publish_guard.explain.publish import availability
+from publish_guard.config import ConfigError, load_settings, parse_base_url
+from publish_guard.explain import GuardError
 from publish_guard.flavors import FLAVORS, GENERIC, flavor_from_url
-from publish_guard.npm.documents import ABBREVIATED_MEDIA_TYPE, is_valid_version, version_identity
+from publish_guard.npm.documents import is_valid_version, version_identity
 from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
-from publish_guard.publish.verdict import judge
+from publish_guard.publish.availability import availability_now
+from publish_guard.upstream import GUARD_AGENT, Upstream
 
 FREE, TAKEN, UNKNOWN = 0, 1, 2
+MAX_GUARD_ANSWER = 1024**2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,38 +52,27 @@ def split_spec(spec: str) -> tuple[PackageName, str]:
 async def ask(
     registry: URL, name: PackageName, version: str, token: str | None, flavor_key: str | None
 ) -> dict[str, Any]:
-    headers = {"accept": "application/json"}
+    settings = load_settings(["--upstream", str(registry), "--lock-dir", "off"], {})
+    upstream = Upstream(settings)
+    headers: CIMultiDict[str] = CIMultiDict(
+        {"user-agent": GUARD_AGENT, "accept-encoding": "identity"}
+    )
     if token:
         headers["authorization"] = f"Bearer {token}"
-    timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        url = URL(f"{registry}-/guard/check/{name.escaped}/{version}", encoded=True)
-        async with session.get(url, headers=headers) as response:
+    await upstream.start()
+    try:
+        asking = CIMultiDict(headers, accept="application/json")
+        target = f"-/guard/check/{name.escaped}/{version}"
+        async with upstream.request("GET", target, headers=asking) as response:
             if response.status == 200 and "json" in response.content_type:
-                answer: dict[str, Any] = await response.json(loads=orjson.loads)
-                if "publishable" in answer:
+                answer = orjson.loads(await upstream.read_body(response, MAX_GUARD_ANSWER))
+                if isinstance(answer, dict) and "publishable" in answer:
                     return answer
-        # not a guard: judge the registry's own document
+        # not a guard: judge the registry's own document as the guard would
         flavor = FLAVORS[flavor_key] if flavor_key else flavor_from_url(registry) or GENERIC
-        document_url = URL(f"{registry}{name.escaped}", encoded=True)
-        headers["accept"] = (
-            "application/json"
-            if flavor.reserves_unpublished
-            else (f"{ABBREVIATED_MEDIA_TYPE}; q=1.0, application/json; q=0.8")
-        )
-        async with session.get(document_url, headers=headers) as response:
-            if response.status == 404:
-                document = None
-            elif response.status == 200:
-                document = await response.json(loads=orjson.loads, content_type=None)
-            else:
-                return {
-                    "publishable": None,
-                    "outcome": "unknown",
-                    "error": f"{registry} answered HTTP {response.status} for {name.full}",
-                }
-    verdict = judge(document, version, reserves_unpublished=flavor.reserves_unpublished)
-    return availability(verdict, name.full, flavor)
+        return await availability_now(upstream, name, headers, version, flavor)
+    finally:
+        await upstream.close()
 
 
 def main(argv: list[str]) -> int:
@@ -95,7 +86,10 @@ def main(argv: list[str]) -> int:
     token = args.token or os.environ.get("NPM_TOKEN") or os.environ.get("NODE_AUTH_TOKEN")
     try:
         answer = asyncio.run(ask(registry, name, version, token, args.flavor))
-    except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+    except GuardError as exc:
+        print(f"publish-guard check: could not ask {registry}: {exc.error}", file=sys.stderr)
+        return UNKNOWN
+    except (TimeoutError, OSError, ValueError) as exc:
         print(
             f"publish-guard check: could not ask {registry}: {exc or type(exc).__name__}",
             file=sys.stderr,

@@ -18,11 +18,13 @@ from pathlib import Path
 import orjson
 from aiohttp import web
 
+from publish_guard.config import parse_listen
 from publish_guard.registry.app import create_registry_app
 from publish_guard.registry.cli import ensure_user, npmrc_lines
-from publish_guard.registry.core import Registry, RegistryConfig
+from publish_guard.registry.core import Registry
 from publish_guard.registry.model import Repo
-from publish_guard.registry.serving import parse_listen, start, url_of, wait_for_stop
+from publish_guard.registry.serving import start, url_of, wait_for_stop
+from publish_guard.registry.state import RegistryConfig
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 DEMO_REPO = "npm-local"
@@ -51,10 +53,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
     try:
-        guard_host, guard_port = parse_listen(args.listen)
-        registry_address = parse_listen(args.registry_listen) if args.registry_listen else None
+        guard_host, guard_port = parse_listen(args.listen, "127.0.0.1", bare_port=True)
     except ValueError as exc:
-        parser.error(str(exc))
+        parser.error(f"--listen: {exc}")
+    try:
+        registry_address = (
+            parse_listen(args.registry_listen, "127.0.0.1", bare_port=True)
+            if args.registry_listen
+            else None
+        )
+    except ValueError as exc:
+        parser.error(f"--registry-listen: {exc}")
     if guard_port == 0:
         # The guard must know its own URL (for --public-url) before it starts.
         guard_port = free_port(guard_host)

@@ -11,8 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from publish_guard import __version__
-from publish_guard.keys import UPSTREAM
-from publish_guard.status.routes import HEALTH, SHARED
+from publish_guard.keys import HEALTH, SHARED, UPSTREAM
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -7,6 +7,8 @@ from aiohttp import web
 from publish_guard.config import Settings
 from publish_guard.detect import Detection
 from publish_guard.publish.pipeline import PublishService
+from publish_guard.shared.state import SharedState
+from publish_guard.status.watch import UpstreamHealth
 from publish_guard.target import Target
 from publish_guard.upstream import Upstream
 
@@ -15,6 +17,8 @@ UPSTREAM = web.AppKey("upstream", Upstream)
 ACCESS_LOG = web.AppKey("access_log", bool)
 PUBLISHER = web.AppKey("publisher", PublishService)
 DETECTION = web.AppKey("detection", Detection)
+HEALTH = web.AppKey("health", UpstreamHealth)
+SHARED = web.AppKey("shared_state", SharedState)
 
 REQUEST_ID = web.RequestKey("request_id", str)
 TARGET = web.RequestKey("target", Target)

@@ -19,9 +19,10 @@ from types import FrameType
 import structlog
 from aiohttp import web
 
+from publish_guard.app import create_app
 from publish_guard.config import Settings
+from publish_guard.worker import WORKER_ENV
 
-WORKER_ENV = "PUBLISH_GUARD_WORKER"
 log = structlog.get_logger("publish_guard")
 
 
@@ -46,8 +47,6 @@ SHUTDOWN_MARGIN = 5.0  # seconds
 
 
 def _serve(settings: Settings, *, reuse_port: bool) -> None:
-    from publish_guard.app import create_app
-
     web.run_app(
         create_app(settings),
         host=settings.listen.host,
@@ -122,8 +121,3 @@ def _supervise(settings: Settings) -> int:
         if process.is_alive():
             process.kill()
     return 0 if len(restarts) <= 10 * settings.workers else 1
-
-
-def worker_index() -> int | None:
-    value = os.environ.get(WORKER_ENV)
-    return int(value) if value and value.isdigit() else None

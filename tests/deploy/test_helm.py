@@ -221,7 +221,7 @@ def test_the_chart_defaults_are_the_guards_defaults(tmp_path: Path) -> None:
 
 
 def _loader_choices(option: Option) -> set[str] | None:
-    """The allowed words of a choice option (the closure of ``config._choice``)."""
+    """The allowed words of a choice option (the closure of ``config.parsers.choice``)."""
     for cell in option.parse.__closure__ or ():
         contents = cell.cell_contents
         if isinstance(contents, tuple) and all(isinstance(item, str) for item in contents):

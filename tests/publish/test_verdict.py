@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from publish_guard.publish.updates import is_publish_attempt
-from publish_guard.publish.verdict import Outcome, judge
+from publish_guard.publish.verdict import Standing, judge
 
 SRI = "sha512-" + "A" * 86 + "=="
 
@@ -25,17 +25,17 @@ def _doc(**extra: object) -> dict[str, Any]:
     }
 
 
-def _judge(doc: Mapping[str, Any] | None, version: str, *, npmjs: bool = False) -> Outcome:
+def _judge(doc: Mapping[str, Any] | None, version: str, *, npmjs: bool = False) -> Standing:
     return judge(
         doc, version, reserves_unpublished=npmjs, now=datetime(2026, 11, 21, tzinfo=UTC)
     ).outcome
 
 
 def test_free_and_exists() -> None:
-    assert _judge(None, "1.0.0") is Outcome.FREE
-    assert _judge(_doc(), "2.0.0") is Outcome.FREE
-    assert _judge(_doc(), "1.0.0") is Outcome.EXISTS
-    assert _judge(_doc(), "v1.0.0+meta") is Outcome.EXISTS
+    assert _judge(None, "1.0.0") is Standing.FREE
+    assert _judge(_doc(), "2.0.0") is Standing.FREE
+    assert _judge(_doc(), "1.0.0") is Standing.EXISTS
+    assert _judge(_doc(), "v1.0.0+meta") is Standing.EXISTS
 
 
 def test_facts_of_an_existing_version() -> None:
@@ -48,8 +48,8 @@ def test_facts_of_an_existing_version() -> None:
 
 
 def test_unpublished_versions_are_reserved_only_where_the_registry_says_so() -> None:
-    assert _judge(_doc(), "0.9.0") is Outcome.FREE
-    assert _judge(_doc(), "0.9.0", npmjs=True) is Outcome.RESERVED
+    assert _judge(_doc(), "0.9.0") is Standing.FREE
+    assert _judge(_doc(), "0.9.0", npmjs=True) is Standing.RESERVED
 
 
 def test_tombstone_blocks_for_24_hours() -> None:
@@ -60,10 +60,10 @@ def test_tombstone_blocks_for_24_hours() -> None:
             "unpublished": {"time": "2026-11-20T12:00:00.000Z", "versions": ["1.0.0"]},
         },
     }
-    assert _judge(tomb, "2.0.0", npmjs=True) is Outcome.BLOCKED
+    assert _judge(tomb, "2.0.0", npmjs=True) is Standing.BLOCKED
     tomb["time"]["unpublished"]["time"] = "2026-11-19T12:00:00.000Z"
-    assert _judge(tomb, "2.0.0", npmjs=True) is Outcome.FREE
-    assert _judge(tomb, "1.0.0", npmjs=True) is Outcome.RESERVED
+    assert _judge(tomb, "2.0.0", npmjs=True) is Standing.FREE
+    assert _judge(tomb, "1.0.0", npmjs=True) is Standing.RESERVED
 
 
 def test_publish_attempts_and_other_writes() -> None:

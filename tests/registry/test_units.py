@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from publish_guard.config import parse_listen
 from publish_guard.registry.cli import parse_repo_spec
 from publish_guard.registry.model import (
     DeploymentPolicy,
@@ -15,7 +16,6 @@ from publish_guard.registry.model import (
     parse_permissions,
 )
 from publish_guard.registry.secrets import parse_authorization, totp, verify_totp
-from publish_guard.registry.serving import parse_listen
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,12 @@ def test_authorization_header() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("127.0.0.1:8080", ("127.0.0.1", 8080)), (":0", ("127.0.0.1", 0)), ("[::1]:9", ("::1", 9))],
+    [
+        ("127.0.0.1:8080", ("127.0.0.1", 8080)),
+        (":0", ("127.0.0.1", 0)),
+        ("[::1]:9", ("::1", 9)),
+        ("4873", ("127.0.0.1", 4873)),
+    ],
 )
 def test_parse_listen(text: str, expected: tuple[str, int]) -> None:
-    assert parse_listen(text) == expected
+    assert parse_listen(text, "127.0.0.1", bare_port=True) == expected

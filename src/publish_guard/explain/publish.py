@@ -7,7 +7,7 @@ from typing import Any
 from publish_guard.explain.answer import GuardError
 from publish_guard.flavors import Flavor
 from publish_guard.npm.versions import Suggestions
-from publish_guard.publish.verdict import Outcome, Verdict
+from publish_guard.publish.verdict import Standing, Verdict
 
 
 def when(iso_time: str | None) -> str:
@@ -98,14 +98,14 @@ def verdict_error(
         "body": body,
         "headers": {},
     }
-    if verdict.outcome is Outcome.RESERVED:
+    if verdict.outcome is Standing.RESERVED:
         return GuardError(
             "VERSION_RESERVED",
             published=f" on {when(verdict.published_at)}" if verdict.published_at else "",
             unpublished=f" on {when(verdict.unpublished_at)}" if verdict.unpublished_at else "",
             **common,
         )
-    if verdict.outcome is Outcome.BLOCKED:
+    if verdict.outcome is Standing.BLOCKED:
         return GuardError(
             "PACKAGE_BLOCKED",
             unpublished=when(verdict.unpublished_at),

@@ -14,7 +14,7 @@ from publish_guard.flavors import Flavor
 
 
 @dataclass(frozen=True, slots=True)
-class Answer:
+class UpstreamAnswer:
     """What the upstream said to the forwarded publish."""
 
     status: int
@@ -40,7 +40,7 @@ def success(package: str, version: str, notice: str, **extra: Any) -> web.Respon
     )
 
 
-def relay(answer: Answer) -> web.Response:
+def relay(answer: UpstreamAnswer) -> web.Response:
     response = web.Response(status=answer.status, reason=answer.reason, body=answer.body)
     response.headers.extend(
         (k, v) for k, v in answer.headers.items() if k.lower() not in ("content-length",)
@@ -48,7 +48,7 @@ def relay(answer: Answer) -> web.Response:
     return response
 
 
-def upstream_facts(answer: Answer, flavor: Flavor) -> dict[str, Any]:
+def upstream_facts(answer: UpstreamAnswer, flavor: Flavor) -> dict[str, Any]:
     return {
         "status": answer.status,
         "flavor": flavor.key,
@@ -56,7 +56,7 @@ def upstream_facts(answer: Answer, flavor: Flavor) -> dict[str, Any]:
     }
 
 
-def short_cause(failure: GuardError, answer: Answer | None = None) -> str:
+def short_cause(failure: GuardError, answer: UpstreamAnswer | None = None) -> str:
     """What went wrong, as a clause to follow "was NOT published: "."""
     facts = failure.facts
     host = facts.get("host", "the registry")

@@ -30,11 +30,17 @@ from publish_guard.headers import request_headers, response_headers
 from publish_guard.npm.body_scan import Received
 from publish_guard.npm.dev import ProvenanceError, rewrite_parsed
 from publish_guard.npm.tarball import Limits, TarballError
-from publish_guard.publish.answers import Answer, relay, short_cause, success, upstream_facts
+from publish_guard.publish.answers import (
+    UpstreamAnswer,
+    relay,
+    short_cause,
+    success,
+    upstream_facts,
+)
 from publish_guard.publish.lookup import Lookup, fetch_document, lookup_headers
 from publish_guard.publish.policies import Candidate, Facts, Forward, Refuse, decide
 from publish_guard.publish.policies.collision import differences
-from publish_guard.publish.verdict import Outcome, judge
+from publish_guard.publish.verdict import Standing, judge
 from publish_guard.upstream import Upstream
 
 log = structlog.get_logger("publish_guard.publish")
@@ -104,7 +110,7 @@ class Forwarding:
         log.info("published", package=candidate.package, version=candidate.version)
         return Landed(await self._landed(candidate, answer, facts, decision.warnings))
 
-    async def forward(self, headers: CIMultiDict[str], body: bytes | Received) -> Answer:
+    async def forward(self, headers: CIMultiDict[str], body: bytes | Received) -> UpstreamAnswer:
         upstream = self.service.upstream
         async with upstream.request(
             self.request.method,
@@ -114,7 +120,7 @@ class Forwarding:
             total_timeout=self.service.settings.publish_timeout,
         ) as response:
             content = await upstream.read_body(response, MAX_ANSWER_SIZE)
-            return Answer(
+            return UpstreamAnswer(
                 response.status, response.reason or "", response_headers(response.headers), content
             )
 
@@ -145,7 +151,7 @@ class Forwarding:
         return await asyncio.to_thread(_dumps, doc)
 
     async def _landed(
-        self, candidate: Candidate, answer: Answer, facts: Facts, warnings: tuple[str, ...]
+        self, candidate: Candidate, answer: UpstreamAnswer, facts: Facts, warnings: tuple[str, ...]
     ) -> web.StreamResponse:
         if candidate.dev_version is None:
             response = relay(answer)
@@ -183,7 +189,7 @@ class Forwarding:
             tag=candidate.tag,
         )
 
-    async def _refused(self, candidate: Candidate, answer: Answer) -> Landed | Retry:
+    async def _refused(self, candidate: Candidate, answer: UpstreamAnswer) -> Landed | Retry:
         """The registry refused although the policies let the publish through: look again
         (another publish won a race, or the registry hid the version from the look-up)."""
         facts = await self.service.facts(self.request, candidate, None)
@@ -199,7 +205,7 @@ class Forwarding:
         return Landed(relay(answer))
 
     async def _lost(
-        self, candidate: Candidate, failure: GuardError, answer: Answer | None
+        self, candidate: Candidate, failure: GuardError, answer: UpstreamAnswer | None
     ) -> Landed | Retry:
         """The body was sent and the answer was lost or a 5xx: ask the registry what landed."""
         package, version = candidate.package, candidate.version
@@ -217,7 +223,7 @@ class Forwarding:
             )
         document = lookup.document or {}
         verdict = judge(document, version, reserves_unpublished=False)
-        if verdict.outcome is Outcome.EXISTS:
+        if verdict.outcome is Standing.EXISTS:
             tags = document.get("dist-tags") if isinstance(document.get("dist-tags"), dict) else {}
             differ = differences(candidate, verdict.existing_manifest or {}, tags or {})
             if not [d for d in differ if not d.startswith("dist-tag ")]:
@@ -253,7 +259,7 @@ class Forwarding:
         )
 
     async def explain(
-        self, candidate: Candidate, answer: Answer, visible: bool
+        self, candidate: Candidate, answer: UpstreamAnswer, visible: bool
     ) -> GuardError | None:
         return await explain_write(
             self.request,
@@ -270,10 +276,10 @@ class Forwarding:
 
 
 def _exists(facts: Facts, version: str) -> bool:
-    return judge(facts.document, version, reserves_unpublished=False).outcome is Outcome.EXISTS
+    return judge(facts.document, version, reserves_unpublished=False).outcome is Standing.EXISTS
 
 
-def _server_error(service: Publisher, answer: Answer) -> GuardError:
+def _server_error(service: Publisher, answer: UpstreamAnswer) -> GuardError:
     return GuardError(
         "UPSTREAM_REJECTED",
         registry=service.flavor.title,

@@ -28,17 +28,12 @@ from publish_guard.npm.names import InvalidPackageName, parse_name
 from publish_guard.npm.publish_body import PublishBody
 from publish_guard.npm.tarball import Limits, Package, TarballError, read_package
 from publish_guard.publish.answers import success
+from publish_guard.publish.availability import look_up_version
 from publish_guard.publish.budget import BodyBudget, Reservation
 from publish_guard.publish.devnumbers import DevNumbers, LocalDevNumbers
 from publish_guard.publish.forwarding import Forwarding, Landed, Retry
 from publish_guard.publish.locks import HeldLock, Locks, PackageLocks
-from publish_guard.publish.lookup import (
-    EarlyLookup,
-    Lookup,
-    fetch_document,
-    look_up,
-    lookup_headers,
-)
+from publish_guard.publish.lookup import EarlyLookup, Lookup, fetch_document, lookup_headers
 from publish_guard.publish.policies import Accept, Candidate, Facts, Forward, Refuse, decide
 from publish_guard.shared.errors import SharedStateDown
 from publish_guard.status.metrics import Metrics
@@ -193,16 +188,14 @@ class PublishService:
         """The registry's document now, as the policies see it. A registry that answers
         neither 200 nor 404 (401, 403, 5xx, unreachable) is the judge itself: the publish is
         forwarded and its answer explained. A document the guard cannot read is a 502."""
-        lookup = await look_up(
+        lookup = await look_up_version(
             self.upstream,
             candidate.parsed.name,
             lookup_headers(request.headers),
             candidate.parsed.version,
-            full=self.flavor.reserves_unpublished,
+            self.flavor,
             first=first,
         )
-        if lookup.failure is not None and lookup.failure.code == "UPSTREAM_DOCUMENT":
-            raise lookup.failure
         return Facts(
             lookup.document,
             self.flavor,

@@ -5,12 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from publish_guard.explain import GuardError
-from publish_guard.explain.publish import availability
 from publish_guard.keys import PUBLISHER
 from publish_guard.npm.documents import is_valid_version
 from publish_guard.npm.names import InvalidPackageName, name_from_path_segment
-from publish_guard.publish.lookup import look_up, lookup_headers
-from publish_guard.publish.verdict import judge
+from publish_guard.publish.availability import availability_now
+from publish_guard.publish.lookup import lookup_headers
 
 PREFIX = "/-/guard/check/"
 
@@ -27,27 +26,6 @@ async def check(request: web.Request) -> web.Response:
             "INVALID_PUBLISH", package=name.full, detail=f"invalid version: {version!r}"
         )
     service = request.app[PUBLISHER]
-    reserves = service.flavor.reserves_unpublished
-    lookup = await look_up(
-        service.upstream, name, lookup_headers(request.headers), version, full=reserves
-    )
-    if lookup.failure is not None and lookup.failure.code == "UPSTREAM_DOCUMENT":
-        raise lookup.failure
-    if not lookup.known:
-        cause = (
-            lookup.failure.error
-            if lookup.failure
-            else f"the registry answered HTTP {lookup.status}"
-        )
-        return web.json_response(
-            {
-                "package": name.full,
-                "version": version,
-                "publishable": None,
-                "outcome": "unknown",
-                "error": f"cannot tell whether {name.full}@{version} is free: {cause}",
-            },
-            status=200,
-        )
-    verdict = judge(lookup.document, version, reserves_unpublished=reserves)
-    return web.json_response(availability(verdict, name.full, service.flavor))
+    asking = lookup_headers(request.headers)
+    answer = await availability_now(service.upstream, name, asking, version, service.flavor)
+    return web.json_response(answer)

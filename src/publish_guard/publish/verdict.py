@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
+from publish_guard.flavors import Flavor
 from publish_guard.npm.documents import (
     existing_versions,
     is_tombstone,
@@ -20,7 +21,9 @@ from publish_guard.npm.versions import Suggestions, suggest
 TOMBSTONE_BLOCK = timedelta(hours=24)
 
 
-class Outcome(Enum):
+class Standing(Enum):
+    """Where a version stands at the registry."""
+
     FREE = "free"
     EXISTS = "exists"  # published (whether this publish is the same is the collision policy's)
     RESERVED = "reserved"  # unpublished, and the registry never reuses a version
@@ -29,7 +32,7 @@ class Outcome(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    outcome: Outcome
+    outcome: Standing
     version: str
     existing: str | None = None  # the key the upstream lists (may differ by "v" or build)
     published_at: str | None = None
@@ -41,7 +44,7 @@ class Verdict:
 
     @property
     def taken(self) -> bool:
-        return self.outcome is not Outcome.FREE
+        return self.outcome is not Standing.FREE
 
 
 def judge(
@@ -57,7 +60,7 @@ def judge(
     Artifactory, Nexus and Verdaccio a deleted version is simply free again.
     """
     if not doc:
-        return Verdict(Outcome.FREE, version)
+        return Verdict(Standing.FREE, version)
     wanted = version_identity(version)
     times: Mapping[str, Any] = doc.get("time") or {}
     gone = unpublished_versions(doc) if reserves_unpublished else []
@@ -70,7 +73,7 @@ def judge(
         manifest = manifest if isinstance(manifest, Mapping) else {}
         deprecated = manifest.get("deprecated")
         return Verdict(
-            Outcome.EXISTS,
+            Standing.EXISTS,
             version,
             existing=key,
             published_at=_text(times.get(key)),
@@ -79,14 +82,14 @@ def judge(
             existing_manifest=dict(manifest),
         )
     if not reserves_unpublished:
-        return Verdict(Outcome.FREE, version, suggestions=suggestions)
+        return Verdict(Standing.FREE, version, suggestions=suggestions)
     when_gone = unpublished_at(doc)
     if is_tombstone(doc) and when_gone:
         gone_at = _parse_time(when_gone)
         until = gone_at + TOMBSTONE_BLOCK if gone_at else None
         if until is not None and (now or datetime.now(UTC)) < until:
             return Verdict(
-                Outcome.BLOCKED,
+                Standing.BLOCKED,
                 version,
                 unpublished_at=when_gone,
                 blocked_until=until.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -95,14 +98,14 @@ def judge(
     for key in gone:
         if version_identity(key) == wanted:
             return Verdict(
-                Outcome.RESERVED,
+                Standing.RESERVED,
                 version,
                 existing=key,
                 published_at=_text(times.get(key)),
                 unpublished_at=when_gone or _text(times.get("modified")),
                 suggestions=suggestions,
             )
-    return Verdict(Outcome.FREE, version, suggestions=suggestions)
+    return Verdict(Standing.FREE, version, suggestions=suggestions)
 
 
 def _text(value: object) -> str | None:
@@ -114,3 +117,10 @@ def _parse_time(text: str) -> datetime | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def verdict_on(
+    flavor: Flavor, doc: Mapping[str, Any] | None, version: str, now: datetime | None = None
+) -> Verdict:
+    """``judge`` by the rule of ``flavor``'s registry (whether it ever reuses a version)."""
+    return judge(doc, version, reserves_unpublished=flavor.reserves_unpublished, now=now)

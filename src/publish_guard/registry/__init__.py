@@ -55,10 +55,11 @@ Storage is in memory, or in ``RegistryConfig(data_dir=…)`` with atomic writes.
 from __future__ import annotations
 
 from publish_guard.registry.app import REGISTRY, create_registry_app
-from publish_guard.registry.core import FakeClock, NewUser, Registry, RegistryConfig
+from publish_guard.registry.core import NewUser, Registry
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.journal import Journal, JournalEntry
 from publish_guard.registry.model import DeploymentPolicy, Permission, Repo, RepoKind
+from publish_guard.registry.state import FakeClock, RegistryConfig
 from publish_guard.registry.tarballs import make_publish_body, make_tarball
 
 __all__ = [

@@ -6,15 +6,11 @@ then the one-time password (401 with ``WWW-Authenticate: OTP``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from publish_guard.registry.accounts import Identity
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.model import Permission, Repo, RepoKind
 from publish_guard.registry.secrets import verify_totp
-
-if TYPE_CHECKING:
-    from publish_guard.registry.core import Registry
+from publish_guard.registry.state import RegistryState
 
 _FORBIDDEN = {
     Permission.READ: ErrorKind.FORBIDDEN_READ,
@@ -25,7 +21,7 @@ ACTIONS = {Permission.READ: "access", Permission.DEPLOY: "publish", Permission.D
 
 
 def authorize(
-    registry: Registry,
+    registry: RegistryState,
     identity: Identity,
     repo: Repo,
     permission: Permission,
@@ -57,7 +53,7 @@ def authorize(
         )
 
 
-def check_otp(registry: Registry, identity: Identity, otp: str | None) -> None:
+def check_otp(registry: RegistryState, identity: Identity, otp: str | None) -> None:
     user = identity.user
     if (
         user is not None
@@ -67,7 +63,7 @@ def check_otp(registry: Registry, identity: Identity, otp: str | None) -> None:
         raise RegistryError(ErrorKind.OTP_REQUIRED, user=user.name)
 
 
-def deploy_target(registry: Registry, repo: Repo, *, package: str | None = None) -> Repo:
+def deploy_target(registry: RegistryState, repo: Repo, *, package: str | None = None) -> Repo:
     """The local repository a write to ``repo`` lands in, or the error the flavor gives."""
     if repo.kind is RepoKind.LOCAL:
         return repo
@@ -87,7 +83,7 @@ def deploy_target(registry: Registry, repo: Repo, *, package: str | None = None)
 
 
 def authorize_write(
-    registry: Registry,
+    registry: RegistryState,
     identity: Identity,
     repo: Repo,
     permission: Permission,

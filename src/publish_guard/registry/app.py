@@ -8,12 +8,13 @@ from aiohttp import web
 
 from publish_guard.npm.routes import parse_npm_path
 from publish_guard.registry.accounts import Identity
-from publish_guard.registry.core import Registry, RegistryConfig
+from publish_guard.registry.core import Registry
 from publish_guard.registry.errors import ErrorKind, RegistryError
-from publish_guard.registry.flavors.base import Answer, to_response
+from publish_guard.registry.flavors.base import RegistryAnswer, to_response
 from publish_guard.registry.routes import npm
 from publish_guard.registry.routes.call import Call
 from publish_guard.registry.secrets import parse_authorization
+from publish_guard.registry.state import RegistryConfig
 
 REGISTRY = web.AppKey("registry", Registry)
 _IDENTITY = web.RequestKey("identity", Identity)
@@ -92,4 +93,4 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         if err.package is None:
             err.package = call.package
         result = registry.flavor.error(err)
-    return to_response(result) if isinstance(result, Answer) else result
+    return to_response(result) if isinstance(result, RegistryAnswer) else result

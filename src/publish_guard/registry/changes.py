@@ -4,21 +4,25 @@ whole-package unpublish, tarball deletion and dist-tags."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from publish_guard.npm import documents as docs
 from publish_guard.npm.documents import PackageDocument
 from publish_guard.registry.access import authorize_write, deploy_target
 from publish_guard.registry.accounts import Identity
+from publish_guard.registry.documents import (
+    remove_versions,
+    set_deprecations,
+    tarball_filename,
+    tombstone,
+)
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.model import Permission, Repo
 from publish_guard.registry.packages import _check_writable, _save
-
-if TYPE_CHECKING:
-    from publish_guard.registry.core import Registry
+from publish_guard.registry.state import RegistryState
 
 
-def _load(registry: Registry, target: Repo, name: str) -> PackageDocument:
+def _load(registry: RegistryState, target: Repo, name: str) -> PackageDocument:
     doc = registry.storage.load_document(target.key, name)
     if doc is None or docs.is_tombstone(doc):
         raise RegistryError(ErrorKind.NOT_FOUND, package=name, repo=target.key)
@@ -26,7 +30,7 @@ def _load(registry: Registry, target: Repo, name: str) -> PackageDocument:
 
 
 def _writable(
-    registry: Registry,
+    registry: RegistryState,
     repo: Repo,
     identity: Identity,
     name: str,
@@ -39,7 +43,7 @@ def _writable(
 
 
 def update_document(
-    registry: Registry,
+    registry: RegistryState,
     repo: Repo,
     identity: Identity,
     name: str,
@@ -68,7 +72,7 @@ def update_document(
             )
         removed = [v for v in stored_versions if v not in incoming]
         if removed:
-            doc = docs.remove_versions(doc, removed, now)
+            doc = remove_versions(doc, removed, now)
         messages = {
             version: str(manifest.get("deprecated") or "")
             for version, manifest in incoming.items()
@@ -77,7 +81,7 @@ def update_document(
             != str(stored_versions[version].get("deprecated") or "")
         }
         if messages:
-            doc = docs.set_deprecations(doc, messages, now)
+            doc = set_deprecations(doc, messages, now)
     tags = body.get("dist-tags")
     if isinstance(tags, Mapping) and dict(tags) != doc.get("dist-tags"):
         wanted = {str(t): str(v) for t, v in tags.items()}
@@ -95,7 +99,9 @@ def update_document(
     return _save(registry, target, name, doc)
 
 
-def _removes_versions(registry: Registry, repo: Repo, name: str, body: Mapping[str, Any]) -> bool:
+def _removes_versions(
+    registry: RegistryState, repo: Repo, name: str, body: Mapping[str, Any]
+) -> bool:
     incoming = body.get("versions")
     if not isinstance(incoming, Mapping):
         return False
@@ -108,21 +114,21 @@ def _removes_versions(registry: Registry, repo: Repo, name: str, body: Mapping[s
 
 
 def unpublish_package(
-    registry: Registry, repo: Repo, identity: Identity, name: str, *, otp: str | None
+    registry: RegistryState, repo: Repo, identity: Identity, name: str, *, otp: str | None
 ) -> None:
     target = _writable(registry, repo, identity, name, otp, Permission.DELETE)
     doc = _load(registry, target, name)
     if registry.flavor.reserves_unpublished:
         for version in docs.existing_versions(doc):
-            filename = docs.tarball_filename(name, version)
+            filename = tarball_filename(name, version)
             registry.storage.delete_tarball(target.key, name, filename)
-        _save(registry, target, name, docs.tombstone(doc, registry.clock()))
+        _save(registry, target, name, tombstone(doc, registry.clock()))
     else:
         registry.storage.delete_package(target.key, name)
 
 
 def delete_tarball(
-    registry: Registry,
+    registry: RegistryState,
     repo: Repo,
     identity: Identity,
     name: str,
@@ -139,7 +145,7 @@ def delete_tarball(
 
 
 def set_dist_tag(
-    registry: Registry,
+    registry: RegistryState,
     repo: Repo,
     identity: Identity,
     name: str,
@@ -166,7 +172,7 @@ def set_dist_tag(
 
 
 def remove_dist_tag(
-    registry: Registry, repo: Repo, identity: Identity, name: str, tag: str, *, otp: str | None
+    registry: RegistryState, repo: Repo, identity: Identity, name: str, tag: str, *, otp: str | None
 ) -> PackageDocument:
     target = _writable(registry, repo, identity, name, otp)
     doc = _load(registry, target, name)

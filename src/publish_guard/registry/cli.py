@@ -9,17 +9,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from publish_guard.config import parse_listen
 from publish_guard.registry.app import create_registry_app
-from publish_guard.registry.core import Registry, RegistryConfig
-from publish_guard.registry.flavors import FLAVORS
+from publish_guard.registry.core import Registry
+from publish_guard.registry.flavors import BEHAVIOURS
 from publish_guard.registry.model import DeploymentPolicy, Repo, RepoKind
 from publish_guard.registry.serving import (
-    parse_listen,
     request_printer,
     start,
     url_of,
     wait_for_stop,
 )
+from publish_guard.registry.state import RegistryConfig
 
 DEFAULT_LISTEN = "127.0.0.1:4873"
 DEFAULT_USER = "publisher"
@@ -79,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=REPO_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--flavor", choices=sorted(FLAVORS), default="artifactory")
+    parser.add_argument("--flavor", choices=sorted(BEHAVIOURS), default="artifactory")
     parser.add_argument("--listen", default=DEFAULT_LISTEN, help="HOST:PORT (default %(default)s)")
     parser.add_argument("--repo", action="append", default=[], metavar="SPEC")
     parser.add_argument("--data", type=Path, metavar="DIR", help="keep packages and users here")
@@ -117,7 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
     try:
-        host, port = parse_listen(args.listen)
+        host, port = parse_listen(args.listen, "127.0.0.1", bare_port=True)
+    except ValueError as exc:
+        parser.error(f"--listen: {exc}")
+    try:
         registry = configure(args)
     except ValueError as exc:
         parser.error(str(exc))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from publish_guard.npm import documents as docs
 from publish_guard.npm.documents import PackageDocument, VersionState
@@ -23,19 +23,18 @@ from publish_guard.npm.names import PackageName
 from publish_guard.npm.publish_body import PublishBody, PublishBodyError, parse_publish_body
 from publish_guard.registry.access import authorize, authorize_write
 from publish_guard.registry.accounts import Identity
+from publish_guard.registry.documents import add_version, next_rev, tarball_filename
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.model import DeploymentPolicy, Permission, Repo, RepoKind
-
-if TYPE_CHECKING:
-    from publish_guard.registry.core import Registry
+from publish_guard.registry.state import RegistryState
 
 
 def artifact_path(name: str, version: str) -> str:
     """The path include/exclude patterns are matched against: ``name/-/name-1.0.0.tgz``."""
-    return f"{name}/-/{docs.tarball_filename(name, version)}"
+    return f"{name}/-/{tarball_filename(name, version)}"
 
 
-def _check_writable(registry: Registry, target: Repo) -> None:
+def _check_writable(registry: RegistryState, target: Repo) -> None:
     if registry.flavor.honours_deployment_policy and target.policy is DeploymentPolicy.READ_ONLY:
         raise RegistryError(ErrorKind.READ_ONLY, repo=target.key)
 
@@ -49,7 +48,7 @@ def parse_body(body: bytes | Mapping[str, Any], path_name: PackageName | None) -
 
 
 def check_publish(
-    registry: Registry,
+    registry: RegistryState,
     repo: Repo,
     identity: Identity,
     body: bytes | Mapping[str, Any],
@@ -94,7 +93,7 @@ def check_publish(
 
 
 def publish(
-    registry: Registry,
+    registry: RegistryState,
     repo: Repo,
     identity: Identity,
     body: bytes | Mapping[str, Any],
@@ -109,7 +108,7 @@ def publish(
 
 
 def _check_version_free(
-    registry: Registry,
+    registry: RegistryState,
     target: Repo,
     existing: PackageDocument | None,
     version: str,
@@ -136,7 +135,7 @@ def _parse_iso(text: str) -> datetime:
 
 
 def store_version(
-    registry: Registry,
+    registry: RegistryState,
     target: Repo,
     manifest: Mapping[str, Any],
     tarball: bytes,
@@ -148,18 +147,20 @@ def store_version(
     sums = digests(tarball)
     dist = dict(stored.get("dist") or {})
     dist.update(integrity=sums.integrity, shasum=sums.shasum)
-    dist.setdefault("tarball", f"{name}/-/{docs.tarball_filename(name, version)}")
+    dist.setdefault("tarball", f"{name}/-/{tarball_filename(name, version)}")
     stored["dist"] = dist
     stored["_id"] = f"{name}@{version}"
-    registry.storage.save_tarball(target.key, name, docs.tarball_filename(name, version), tarball)
+    registry.storage.save_tarball(target.key, name, tarball_filename(name, version), tarball)
     doc = registry.storage.load_document(target.key, name)
-    new = docs.add_version(doc, stored, dist_tags, registry.clock())
+    new = add_version(doc, stored, dist_tags, registry.clock())
     return _save(registry, target, name, new)
 
 
-def _save(registry: Registry, target: Repo, name: str, doc: PackageDocument) -> PackageDocument:
+def _save(
+    registry: RegistryState, target: Repo, name: str, doc: PackageDocument
+) -> PackageDocument:
     previous = registry.storage.load_document(target.key, name)
-    doc["_rev"] = docs.next_rev((previous or {}).get("_rev"), repr(sorted(doc)).encode())
+    doc["_rev"] = next_rev((previous or {}).get("_rev"), repr(sorted(doc)).encode())
     doc["_id"] = name
     doc["name"] = name
     registry.storage.save_document(target.key, name, doc)
@@ -170,7 +171,7 @@ def _save(registry: Registry, target: Repo, name: str, doc: PackageDocument) -> 
 
 
 def read_document(
-    registry: Registry, repo: Repo, identity: Identity, name: str
+    registry: RegistryState, repo: Repo, identity: Identity, name: str
 ) -> tuple[PackageDocument, Repo]:
     """The document (merged across members for a virtual repository) and where it came from."""
     authorize(registry, identity, repo, Permission.READ, package=name)
@@ -182,7 +183,7 @@ def read_document(
 
 
 def read_tarball(
-    registry: Registry, repo: Repo, identity: Identity, name: str, filename: str
+    registry: RegistryState, repo: Repo, identity: Identity, name: str, filename: str
 ) -> bytes:
     authorize(registry, identity, repo, Permission.READ, package=name)
     for source in _sources(registry, repo):
@@ -196,7 +197,7 @@ def read_tarball(
     raise RegistryError(ErrorKind.NOT_FOUND, detail, package=name, repo=repo.key, action="access")
 
 
-def _sources(registry: Registry, repo: Repo, seen: frozenset[str] = frozenset()) -> list[Repo]:
+def _sources(registry: RegistryState, repo: Repo, seen: frozenset[str] = frozenset()) -> list[Repo]:
     if repo.kind is not RepoKind.VIRTUAL:
         return [repo]
     found: list[Repo] = []
@@ -208,7 +209,7 @@ def _sources(registry: Registry, repo: Repo, seen: frozenset[str] = frozenset())
 
 
 def _merge(
-    registry: Registry, repo: Repo, name: str, first: PackageDocument, source: Repo
+    registry: RegistryState, repo: Repo, name: str, first: PackageDocument, source: Repo
 ) -> PackageDocument:
     """A virtual repository's view: versions from every member, the first member winning."""
     if repo.kind is not RepoKind.VIRTUAL:

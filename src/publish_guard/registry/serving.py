@@ -16,21 +16,6 @@ from publish_guard.registry.journal import mask_path
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def parse_listen(text: str, default_host: str = "127.0.0.1") -> tuple[str, int]:
-    """``HOST:PORT``, ``:PORT`` or ``PORT`` (``[::1]:PORT`` for IPv6)."""
-    host, sep, port = text.rpartition(":")
-    if not sep:
-        host, port = "", text
-    host = host.strip("[]") or default_host
-    try:
-        number = int(port)
-    except ValueError:
-        raise ValueError(f"--listen needs HOST:PORT, got {text!r}") from None
-    if not 0 <= number <= 65535:
-        raise ValueError(f"port out of range in {text!r}")
-    return host, number
-
-
 async def start(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
     """Start serving ``app``; returns the runner and the port really bound (``port=0``: any)."""
     runner = web.AppRunner(app, access_log=None, handle_signals=False)

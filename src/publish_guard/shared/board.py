@@ -20,7 +20,14 @@ import structlog
 from redis.exceptions import RedisError
 
 from publish_guard.shared.state import SharedState, describe
-from publish_guard.status.board import MAX_EVENTS, OUTCOMES, TIMELINE_MINUTES, Board, Event, iso
+from publish_guard.status.board import (
+    MAX_EVENTS,
+    OUTCOMES,
+    TIMELINE_MINUTES,
+    Board,
+    Event,
+    utc_seconds,
+)
 
 log = structlog.get_logger("publish_guard.shared")
 FLUSH_SECONDS = 1.0
@@ -147,7 +154,7 @@ class SharedBoard:
             },
             "timeline": [
                 {
-                    "minute": iso(minute * 60),
+                    "minute": utc_seconds(minute * 60),
                     **{o: int(_field(counts, o)) for o in OUTCOMES},
                 }
                 for minute, counts in zip(minutes, raw_minutes, strict=True)

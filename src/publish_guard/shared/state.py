@@ -32,7 +32,7 @@ _TIMEOUT = 2.0  # seconds: connecting, and one command (Redis answers in well un
 
 
 @dataclass(frozen=True, slots=True)
-class Health:
+class SharedStatePing:
     ok: bool
     latency_ms: float
     detail: str
@@ -56,7 +56,7 @@ class SharedState:
             if ca_bundle is not None:
                 options["ssl_ca_certs"] = str(ca_bundle)
         self.redis: aioredis.Redis = aioredis.Redis.from_url(str(url), **options)
-        self.last: Health | None = None
+        self.last: SharedStatePing | None = None
 
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
@@ -67,14 +67,14 @@ class SharedState:
         page."""
         return str(self.url.with_user(None).with_password(None).with_query(None))
 
-    async def ping(self) -> Health:
+    async def ping(self) -> SharedStatePing:
         started = time.perf_counter()
         try:
             await self.redis.ping()
         except (RedisError, OSError) as exc:
-            self.last = Health(False, _ms(started), describe(exc))
+            self.last = SharedStatePing(False, _ms(started), describe(exc))
         else:
-            self.last = Health(True, _ms(started), "PONG")
+            self.last = SharedStatePing(True, _ms(started), "PONG")
         return self.last
 
     async def close(self) -> None:
@@ -100,4 +100,11 @@ def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
 
-__all__ = ["Health", "RedisError", "SharedState", "SharedStateDown", "describe", "replica_name"]
+__all__ = [
+    "RedisError",
+    "SharedState",
+    "SharedStateDown",
+    "SharedStatePing",
+    "describe",
+    "replica_name",
+]

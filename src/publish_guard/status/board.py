@@ -52,7 +52,7 @@ class Event:
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["time"] = iso(self.time)
+        data["time"] = utc_seconds(self.time)
         return data
 
 
@@ -101,7 +101,9 @@ class Board:
         rows = []
         for minute in range(now_minute - TIMELINE_MINUTES + 1, now_minute + 1):
             counts = self._minutes.get(minute, Counter())
-            rows.append({"minute": iso(minute * 60), **{o: counts.get(o, 0) for o in OUTCOMES}})
+            rows.append(
+                {"minute": utc_seconds(minute * 60), **{o: counts.get(o, 0) for o in OUTCOMES}}
+            )
         return rows
 
     async def view(self) -> dict[str, Any]:
@@ -113,7 +115,7 @@ class Board:
         return {
             "process": {
                 "pid": os.getpid(),
-                "started": iso(self.started),
+                "started": utc_seconds(self.started),
                 "uptime_seconds": round(self.clock() - self.started, 1),
             },
             "counters": {
@@ -153,5 +155,6 @@ def client_of(user_agent: str) -> str:
     return user_agent.split("/", 1)[0][:32] if user_agent else "unknown"
 
 
-def iso(epoch: float) -> str:
+def utc_seconds(epoch: float) -> str:
+    """``2024-05-01T12:00:00Z`` (the status page's times; npm's own carry milliseconds)."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))

@@ -12,15 +12,11 @@ from aiohttp.typedefs import Handler
 
 from publish_guard import __version__
 from publish_guard.catalogue import TEMPLATES, setup_templates
-from publish_guard.keys import DETECTION, SETTINGS, UPSTREAM
-from publish_guard.serve import worker_index
-from publish_guard.shared.state import SharedState
+from publish_guard.keys import DETECTION, HEALTH, SETTINGS, SHARED, UPSTREAM
 from publish_guard.status.chart import timeline_chart
 from publish_guard.status.recorder import BOARD, METRICS
-from publish_guard.status.watch import Health
+from publish_guard.worker import worker_index
 
-HEALTH = web.AppKey("health", Health)
-SHARED = web.AppKey("shared_state", SharedState)
 PREFIX = "/-/guard"
 REFRESH_SECONDS = 10
 

@@ -13,7 +13,7 @@ INTERVAL = 15.0
 
 
 @dataclass
-class Health:
+class UpstreamHealth:
     last: Ping | None = None
     checked: float | None = None
 
@@ -30,7 +30,9 @@ class Health:
 
 
 async def watch(
-    upstream: Upstream, health: Health, on_change: Callable[[Health], None] | None = None
+    upstream: Upstream,
+    health: UpstreamHealth,
+    on_change: Callable[[UpstreamHealth], None] | None = None,
 ) -> None:
     """Ping forever (cancelled with the app)."""
     while True:

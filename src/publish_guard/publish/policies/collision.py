@@ -25,8 +25,7 @@ from publish_guard.publish.policies.outcomes import (
     Outcome,
     Refuse,
 )
-from publish_guard.publish.verdict import Outcome as Verdict
-from publish_guard.publish.verdict import judge
+from publish_guard.publish.verdict import Standing
 
 # filled in by npm or the registry, not by the package's author ("deprecated" is compared only
 # when the publish sends one: a version deprecated since is still the same version)
@@ -57,13 +56,8 @@ NOT_COMPARED = frozenset(
 def not_taken(candidate: Candidate, facts: Facts) -> Outcome:
     if facts.document is None:
         return Continue()
-    verdict = judge(
-        facts.document,
-        candidate.version,
-        reserves_unpublished=facts.flavor.reserves_unpublished,
-        now=facts.now,
-    )
-    if verdict.outcome is not Verdict.EXISTS:
+    verdict = facts.verdict(candidate.version)
+    if verdict.outcome is not Standing.EXISTS:
         return Continue()  # free (what reservation means is the reservation policy's)
     existing = verdict.existing_manifest or {}
     tags = facts.document.get("dist-tags")

@@ -21,7 +21,6 @@ from publish_guard.publish.policies.outcomes import (
     Refuse,
     Rewrite,
 )
-from publish_guard.publish.verdict import judge
 
 
 def dev_mode(candidate: Candidate, facts: Facts) -> Outcome:
@@ -33,11 +32,8 @@ def dev_mode(candidate: Candidate, facts: Facts) -> Outcome:
             return Refuse(GuardError("DEV_MODE_OFF", package=candidate.package, dev_url=DEV_PREFIX))
         return Continue()
     document = facts.document or {}
-    reserves = facts.flavor.reserves_unpublished
-    if settings.dev_mode == "on-conflict":
-        verdict = judge(document, parsed.version, reserves_unpublished=reserves, now=facts.now)
-        if not verdict.taken:
-            return Continue()  # publish it as it is
+    if settings.dev_mode == "on-conflict" and not facts.verdict(parsed.version).taken:
+        return Continue()  # publish it as it is
     if parsed.extra_attachments:
         return Refuse(
             GuardError("DEV_PROVENANCE", package=candidate.package, version=parsed.version)

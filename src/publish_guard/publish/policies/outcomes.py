@@ -11,6 +11,7 @@ from publish_guard.explain import GuardError
 from publish_guard.flavors import Flavor
 from publish_guard.npm.publish_body import PublishBody
 from publish_guard.npm.tarball import Package
+from publish_guard.publish.verdict import Verdict, verdict_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,10 @@ class Facts:
     guard_url: str  # the registry URL the client used (for next steps)
     now: datetime
     known: bool = True  # the registry told whether the package exists (200 or 404)
+
+    def verdict(self, version: str) -> Verdict:
+        """What the document says about ``version``, by the registry's rule."""
+        return verdict_on(self.flavor, self.document, version, self.now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,15 +6,14 @@ from __future__ import annotations
 from publish_guard.explain.publish import verdict_error
 from publish_guard.publish.devmode import dev_hint
 from publish_guard.publish.policies.outcomes import Candidate, Continue, Facts, Outcome, Refuse
-from publish_guard.publish.verdict import Outcome as Verdict
-from publish_guard.publish.verdict import judge
+from publish_guard.publish.verdict import Standing
 
 
 def not_reserved(candidate: Candidate, facts: Facts) -> Outcome:
     if not facts.flavor.reserves_unpublished or facts.document is None:
         return Continue()
-    verdict = judge(facts.document, candidate.version, reserves_unpublished=True, now=facts.now)
-    if verdict.outcome not in (Verdict.RESERVED, Verdict.BLOCKED):
+    verdict = facts.verdict(candidate.version)
+    if verdict.outcome not in (Standing.RESERVED, Standing.BLOCKED):
         return Continue()
     hint = dev_hint(facts.settings, facts.guard_url)
     return Refuse(verdict_error(verdict, candidate.package, facts.flavor, dev_hint=hint))

@@ -1,14 +1,14 @@
-"""The emulated products. ``get_flavor("nexus")`` → a ``Flavor``."""
+"""The emulated products, by flavor name: ``get_flavor("nexus")`` → a ``RegistryBehaviour``."""
 
 from __future__ import annotations
 
 from publish_guard.registry.flavors.artifactory import Artifactory
-from publish_guard.registry.flavors.base import Answer, Done, Flavor
+from publish_guard.registry.flavors.base import Done, RegistryAnswer, RegistryBehaviour
 from publish_guard.registry.flavors.nexus import Nexus
 from publish_guard.registry.flavors.npmjs import Npmjs
 from publish_guard.registry.flavors.verdaccio import Verdaccio
 
-FLAVORS: dict[str, type[Flavor]] = {
+BEHAVIOURS: dict[str, type[RegistryBehaviour]] = {
     "artifactory": Artifactory,
     "nexus": Nexus,
     "verdaccio": Verdaccio,
@@ -16,12 +16,12 @@ FLAVORS: dict[str, type[Flavor]] = {
 }
 
 
-def get_flavor(name: str) -> Flavor:
+def get_flavor(name: str) -> RegistryBehaviour:
     try:
-        return FLAVORS[name.lower()]()
+        return BEHAVIOURS[name.lower()]()
     except KeyError:
-        known = ", ".join(FLAVORS)
+        known = ", ".join(BEHAVIOURS)
         raise ValueError(f"unknown flavor {name!r} (known: {known})") from None
 
 
-__all__ = ["FLAVORS", "Answer", "Done", "Flavor", "get_flavor"]
+__all__ = ["BEHAVIOURS", "Done", "RegistryAnswer", "RegistryBehaviour", "get_flavor"]

@@ -8,14 +8,15 @@ repository and a virtual one without a default deployment repository all answer
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from aiohttp import web
 
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.flavors.base import (
-    Answer,
-    Flavor,
+    RegistryAnswer,
+    RegistryBehaviour,
+    Site,
     generic_error,
     json_answer,
     request_origin,
@@ -24,9 +25,6 @@ from publish_guard.registry.flavors.base import (
     to_response,
 )
 from publish_guard.registry.model import Repo, RepoKind
-
-if TYPE_CHECKING:
-    from publish_guard.registry.core import Registry
 
 API_PREFIX = "/artifactory/api/npm/"
 REALM = 'Basic realm="Artifactory Realm"'
@@ -49,7 +47,9 @@ _OPAQUE = frozenset(
 )
 
 
-def rest_errors(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> Answer:
+def rest_errors(
+    status: int, message: str, headers: tuple[tuple[str, str], ...] = ()
+) -> RegistryAnswer:
     """Artifactory's REST error shape (npm prints none of it)."""
     return json_answer(status, {"errors": [{"status": status, "message": message}]}, headers)
 
@@ -61,7 +61,7 @@ def pattern_rejection(repo: str, path: str) -> str:
     )
 
 
-class Artifactory(Flavor):
+class Artifactory(RegistryBehaviour):
     name: ClassVar[str] = "artifactory"
     abbreviated_documents: ClassVar[bool] = False  # [?] not confirmed either way: serve full
     identity_headers: ClassVar[tuple[tuple[str, str], ...]] = (
@@ -91,7 +91,7 @@ class Artifactory(Flavor):
         ignored). ``X-JFrog-Override-Base-Url`` is handled by ``override_base``."""
         return request_origin(headers, scheme, host, configured, proto=False)
 
-    def error(self, err: RegistryError) -> Answer:
+    def error(self, err: RegistryError) -> RegistryAnswer:
         kind = err.kind
         if kind in _AUTH_MESSAGES:
             return rest_errors(401, _AUTH_MESSAGES[kind], _CHALLENGE)
@@ -107,7 +107,7 @@ class Artifactory(Flavor):
             return rest_errors(413, "Request Entity Too Large")
         return generic_error(err)
 
-    def add_routes(self, app: web.Application, registry: Registry) -> None:
+    def add_routes(self, app: web.Application, site: Site) -> None:
         async def ping(request: web.Request) -> web.StreamResponse:
             return to_response(text_answer(200, "OK"))
 
@@ -122,14 +122,14 @@ class Artifactory(Flavor):
                     "key": repo.key,
                     "type": repo.kind.name,
                     "packageType": "Npm",
-                    "url": registry.public_url(request) + self.mount_path(repo.key).lstrip("/"),
+                    "url": site.public_url(request) + self.mount_path(repo.key).lstrip("/"),
                 }
-                for repo in registry.repos.values()
+                for repo in site.repos.values()
             ]
             return to_response(json_answer(200, listed))
 
         async def repository(request: web.Request) -> web.StreamResponse:
-            repo = registry.repos.get(request.match_info["key"])
+            repo = site.repos.get(request.match_info["key"])
             if repo is None:
                 return to_response(rest_errors(400, "Bad Request"))
             return to_response(json_answer(200, describe(repo)))

@@ -10,16 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from aiohttp import web
 
 from publish_guard.registry import jsonio
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.model import Repo
-
-if TYPE_CHECKING:
-    from publish_guard.registry.core import Registry
 
 OTP_CHALLENGE = (("WWW-Authenticate", "OTP"),)
 OTP_MESSAGE = (
@@ -28,8 +25,17 @@ OTP_MESSAGE = (
 )
 
 
+class Site(Protocol):
+    """What a product's own endpoints (``add_routes``) read of the registry serving them."""
+
+    @property
+    def repos(self) -> Mapping[str, Repo]: ...
+
+    def public_url(self, request: web.Request) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
-class Answer:
+class RegistryAnswer:
     status: int
     body: bytes = b""
     content_type: str | None = None
@@ -42,16 +48,18 @@ def json_answer(
     payload: Any,
     headers: tuple[tuple[str, str], ...] = (),
     reason: str | None = None,
-) -> Answer:
-    return Answer(status, jsonio.dumps(payload), "application/json", headers, reason)
+) -> RegistryAnswer:
+    return RegistryAnswer(status, jsonio.dumps(payload), "application/json", headers, reason)
 
 
-def text_answer(status: int, text: str, headers: tuple[tuple[str, str], ...] = ()) -> Answer:
-    return Answer(status, text.encode(), "text/plain", headers)
+def text_answer(
+    status: int, text: str, headers: tuple[tuple[str, str], ...] = ()
+) -> RegistryAnswer:
+    return RegistryAnswer(status, text.encode(), "text/plain", headers)
 
 
 class Done(Enum):
-    """Successful writes, for ``Flavor.success``."""
+    """Successful writes, for ``RegistryBehaviour.success``."""
 
     PUBLISHED = "published"
     CHANGED = "changed"
@@ -62,7 +70,7 @@ class Done(Enum):
     LOGGED_OUT = "logged_out"
 
 
-class Flavor:
+class RegistryBehaviour:
     name: ClassVar[str]
     # Serves one repository at the server root (Verdaccio, npmjs) instead of one per path prefix.
     root_mounted: ClassVar[bool] = False
@@ -100,13 +108,13 @@ class Flavor:
         root-mounted flavor answers ``""``: its one repository, whatever its key."""
         return "", raw_path.lstrip("/")
 
-    def error(self, err: RegistryError) -> Answer:
+    def error(self, err: RegistryError) -> RegistryAnswer:
         raise NotImplementedError
 
-    def success(self, done: Done, package: str | None = None) -> Answer:
+    def success(self, done: Done, package: str | None = None) -> RegistryAnswer:
         return json_answer(200, {"success": True} if done is not Done.LOGGED_OUT else {"ok": True})
 
-    def login_answer(self, user: str, token: str, created: bool) -> Answer:
+    def login_answer(self, user: str, token: str, created: bool) -> RegistryAnswer:
         return json_answer(
             201, {"ok": True, "id": f"org.couchdb.user:{user}", "rev": "1-0", "token": token}
         )
@@ -125,14 +133,14 @@ class Flavor:
         """A base URL for tarballs that a request header imposes (Artifactory), else ``None``."""
         return None
 
-    def ping_answer(self) -> Answer:
+    def ping_answer(self) -> RegistryAnswer:
         return json_answer(200, {})
 
-    def add_routes(self, app: web.Application, registry: Registry) -> None:
+    def add_routes(self, app: web.Application, site: Site) -> None:
         """Product endpoints outside the npm API (health, repository descriptions)."""
 
     # Shared rows: every flavor asks for a one-time password the same way (npm's OTP flow).
-    def otp_answer(self) -> Answer:
+    def otp_answer(self) -> RegistryAnswer:
         return json_answer(401, {"error": OTP_MESSAGE}, OTP_CHALLENGE)
 
 
@@ -162,7 +170,7 @@ def split_prefixed(raw_path: str, prefix: str) -> tuple[str, str] | None:
     return key, sub if sep else ""
 
 
-def generic_error(err: RegistryError) -> Answer:
+def generic_error(err: RegistryError) -> RegistryAnswer:
     """A fallback for kinds a flavor never produces."""
     status = {
         ErrorKind.NOT_FOUND: 404,
@@ -174,7 +182,7 @@ def generic_error(err: RegistryError) -> Answer:
     return json_answer(status, {"error": err.detail or err.kind.value})
 
 
-def to_response(answer: Answer) -> web.Response:
+def to_response(answer: RegistryAnswer) -> web.Response:
     return web.Response(
         status=answer.status,
         reason=answer.reason,

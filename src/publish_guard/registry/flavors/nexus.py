@@ -8,22 +8,20 @@ decides what happens to an existing version.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from aiohttp import web
 
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.flavors.base import (
-    Answer,
     Done,
-    Flavor,
+    RegistryAnswer,
+    RegistryBehaviour,
+    Site,
     json_answer,
     split_prefixed,
 )
 from publish_guard.registry.model import Repo
-
-if TYPE_CHECKING:
-    from publish_guard.registry.core import Registry
 
 API_PREFIX = "/repository/"
 REALM = 'BASIC realm="Sonatype Nexus Repository Manager"'
@@ -35,15 +33,15 @@ INSUFFICIENT_LICENSE = (
 _KIND_NAMES = {"local": "hosted", "remote": "proxy", "virtual": "group"}
 
 
-def failure(status: int, message: str) -> Answer:
+def failure(status: int, message: str) -> RegistryAnswer:
     return json_answer(status, {"success": False, "error": message})
 
 
-def empty(status: int, headers: tuple[tuple[str, str], ...] = ()) -> Answer:
-    return Answer(status, b"", None, headers)
+def empty(status: int, headers: tuple[tuple[str, str], ...] = ()) -> RegistryAnswer:
+    return RegistryAnswer(status, b"", None, headers)
 
 
-class Nexus(Flavor):
+class Nexus(RegistryBehaviour):
     name: ClassVar[str] = "nexus"
     abbreviated_documents: ClassVar[bool] = False
     honours_deployment_policy: ClassVar[bool] = True
@@ -62,7 +60,7 @@ class Nexus(Flavor):
     def split_path(self, raw_path: str) -> tuple[str, str] | None:
         return split_prefixed(raw_path, API_PREFIX)
 
-    def error(self, err: RegistryError) -> Answer:
+    def error(self, err: RegistryError) -> RegistryAnswer:
         kind = err.kind
         repo = err.repo or ""
         if kind in (ErrorKind.AUTH_MISSING, ErrorKind.AUTH_BAD, ErrorKind.AUTH_EXPIRED):
@@ -93,12 +91,12 @@ class Nexus(Flavor):
             return failure(409, err.detail or "Conflict")
         return failure(400, err.detail or kind.value)
 
-    def success(self, done: Done, package: str | None = None) -> Answer:
+    def success(self, done: Done, package: str | None = None) -> RegistryAnswer:
         if done is Done.LOGGED_OUT:
             return json_answer(200, {"ok": "true"})
         return json_answer(200, {"success": True})
 
-    def login_answer(self, user: str, token: str, created: bool) -> Answer:
+    def login_answer(self, user: str, token: str, created: bool) -> RegistryAnswer:
         return json_answer(
             201,
             {
@@ -109,7 +107,7 @@ class Nexus(Flavor):
             },
         )
 
-    def add_routes(self, app: web.Application, registry: Registry) -> None:
+    def add_routes(self, app: web.Application, site: Site) -> None:
         async def status(request: web.Request) -> web.StreamResponse:
             return web.Response(status=200)
 
@@ -119,9 +117,9 @@ class Nexus(Flavor):
                     "name": repo.key,
                     "format": "npm",
                     "type": _KIND_NAMES[repo.kind.value],
-                    "url": registry.public_url(request) + self.mount_path(repo.key).strip("/"),
+                    "url": site.public_url(request) + self.mount_path(repo.key).strip("/"),
                 }
-                for repo in registry.repos.values()
+                for repo in site.repos.values()
             ]
             return web.json_response(listed)
 

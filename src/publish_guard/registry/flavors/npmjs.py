@@ -12,8 +12,8 @@ from typing import ClassVar
 
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.flavors.base import (
-    Answer,
-    Flavor,
+    RegistryAnswer,
+    RegistryBehaviour,
     generic_error,
     json_answer,
     request_origin,
@@ -22,7 +22,7 @@ from publish_guard.registry.flavors.base import (
 EXPIRED_NOTICE = "Access token expired or revoked. Please try logging in again."
 
 
-def error(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> Answer:
+def error(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> RegistryAnswer:
     reason = "Payload Too Large" if status == 413 else None  # Express' text, not aiohttp's
     return json_answer(status, {"error": message}, headers, reason)
 
@@ -31,7 +31,7 @@ def permission_denied(name: str | None) -> str:
     return f'You do not have permission to publish "{name}". Are you logged in as the correct user?'
 
 
-class Npmjs(Flavor):
+class Npmjs(RegistryBehaviour):
     name: ClassVar[str] = "npmjs"
     root_mounted: ClassVar[bool] = True
     reserves_unpublished: ClassVar[bool] = True
@@ -46,7 +46,7 @@ class Npmjs(Flavor):
         """Tarball URLs: fixed (the configured URL), else the request's own URL."""
         return request_origin(headers, scheme, host, configured, proto=False)
 
-    def error(self, err: RegistryError) -> Answer:
+    def error(self, err: RegistryError) -> RegistryAnswer:
         kind = err.kind
         if kind in (ErrorKind.AUTH_MISSING, ErrorKind.AUTH_BAD):
             if err.action == "login":

@@ -7,9 +7,9 @@ from typing import ClassVar
 
 from publish_guard.registry.errors import ErrorKind, RegistryError
 from publish_guard.registry.flavors.base import (
-    Answer,
     Done,
-    Flavor,
+    RegistryAnswer,
+    RegistryBehaviour,
     generic_error,
     json_answer,
     request_origin,
@@ -28,12 +28,12 @@ _DONE = {
 }
 
 
-def error(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> Answer:
+def error(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> RegistryAnswer:
     reason = "Payload Too Large" if status == 413 else None  # Express' text, not aiohttp's
     return json_answer(status, {"error": message}, headers, reason)
 
 
-class Verdaccio(Flavor):
+class Verdaccio(RegistryBehaviour):
     name: ClassVar[str] = "verdaccio"
     root_mounted: ClassVar[bool] = True
     # An unknown or expired token is simply no token (seen with 6.8.0).
@@ -51,7 +51,7 @@ class Verdaccio(Flavor):
         """Tarball URLs: ``VERDACCIO_PUBLIC_URL``, else ``Host`` and ``X-Forwarded-Proto``."""
         return request_origin(headers, scheme, host, configured, proto=True)
 
-    def error(self, err: RegistryError) -> Answer:
+    def error(self, err: RegistryError) -> RegistryAnswer:
         kind = err.kind
         action = err.action if err.action in ("access", "publish", "unpublish") else "publish"
         if kind in (ErrorKind.AUTH_MISSING, ErrorKind.AUTH_BAD, ErrorKind.AUTH_EXPIRED):
@@ -80,13 +80,13 @@ class Verdaccio(Flavor):
             return error(404, err.detail or "no such package available")
         return generic_error(err)
 
-    def success(self, done: Done, package: str | None = None) -> Answer:
+    def success(self, done: Done, package: str | None = None) -> RegistryAnswer:
         status, message = _DONE[done]
         payload: dict[str, object] = {"ok": message}
         if done is Done.PUBLISHED:
             payload["success"] = True
         return json_answer(status, payload)
 
-    def login_answer(self, user: str, token: str, created: bool) -> Answer:
+    def login_answer(self, user: str, token: str, created: bool) -> RegistryAnswer:
         message = f"user '{user}' created" if created else f"you are authenticated as '{user}'"
         return json_answer(201, {"ok": message, "token": token})

@@ -7,11 +7,11 @@ from typing import Any
 from publish_guard.registry.access import check_otp
 from publish_guard.registry.accounts import Identity
 from publish_guard.registry.errors import ErrorKind, RegistryError
-from publish_guard.registry.flavors.base import Answer, Done, json_answer
+from publish_guard.registry.flavors.base import Done, RegistryAnswer, json_answer
 from publish_guard.registry.routes.call import Call
 
 
-async def login(call: Call) -> Answer:
+async def login(call: Call) -> RegistryAnswer:
     """npm's legacy login and adduser: a name and password in, a new token out."""
     body = await call.json()
     if not isinstance(body, dict):
@@ -33,7 +33,7 @@ async def login(call: Call) -> Answer:
     return call.registry.flavor.login_answer(user.name, token, created)
 
 
-async def user_document(call: Call) -> Answer:
+async def user_document(call: Call) -> RegistryAnswer:
     user = call.identity.user
     if user is None or user.name != call.path.ident:
         raise RegistryError(ErrorKind.NOT_FOUND, action="access")
@@ -48,13 +48,13 @@ async def user_document(call: Call) -> Answer:
     return json_answer(200, doc)
 
 
-async def logout(call: Call) -> Answer:
+async def logout(call: Call) -> RegistryAnswer:
     if not call.registry.accounts.revoke_token(call.path.ident or ""):
         raise RegistryError(ErrorKind.NOT_FOUND, "Token not found", action="access")
     return call.done(Done.LOGGED_OUT)
 
 
-async def whoami(call: Call) -> Answer:
+async def whoami(call: Call) -> RegistryAnswer:
     identity = call.identity
     if identity.user is None:
         raise RegistryError(identity.problem or ErrorKind.AUTH_MISSING, action="whoami")

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from publish_guard.npm import documents as docs
 from publish_guard.npm.routes import NpmPath
 from publish_guard.registry import jsonio
 from publish_guard.registry.accounts import Identity
+from publish_guard.registry.documents import tarball_filename
 from publish_guard.registry.errors import ErrorKind, RegistryError
-from publish_guard.registry.flavors.base import Answer, Done
+from publish_guard.registry.flavors.base import Done, RegistryAnswer
 from publish_guard.registry.model import Repo
-
-if TYPE_CHECKING:
-    from publish_guard.registry.core import Registry
+from publish_guard.registry.state import RegistryState
 
 
 class Call:
@@ -24,7 +22,7 @@ class Call:
     def __init__(
         self,
         request: web.Request,
-        registry: Registry,
+        registry: RegistryState,
         repo: Repo,
         path: NpmPath,
         identity: Identity,
@@ -68,7 +66,7 @@ class Call:
         return self.registry.public_url(self.request) + mount.lstrip("/")
 
     def tarball_url(self, name: str, version: str) -> str:
-        return f"{self.npm_base()}{name}/-/{docs.tarball_filename(name, version)}"
+        return f"{self.npm_base()}{name}/-/{tarball_filename(name, version)}"
 
-    def done(self, what: Done) -> Answer:
+    def done(self, what: Done) -> RegistryAnswer:
         return self.registry.flavor.success(what, self.package)

@@ -10,8 +10,9 @@ from publish_guard.npm import documents as docs
 from publish_guard.npm.publish_body import is_publish_body
 from publish_guard.registry import changes, jsonio, packages
 from publish_guard.registry.access import authorize
+from publish_guard.registry.documents import abbreviate, wants_abbreviated, with_tarball_urls
 from publish_guard.registry.errors import ErrorKind, RegistryError
-from publish_guard.registry.flavors.base import Answer, Done, json_answer
+from publish_guard.registry.flavors.base import Done, RegistryAnswer, json_answer
 from publish_guard.registry.model import Permission
 from publish_guard.registry.routes import accounts, stage
 from publish_guard.registry.routes.call import Call
@@ -19,14 +20,14 @@ from publish_guard.registry.routes.call import Call
 ABBREVIATED_CONTENT_TYPE = docs.ABBREVIATED_MEDIA_TYPE
 
 
-async def handle(call: Call) -> Answer | web.StreamResponse:
+async def handle(call: Call) -> RegistryAnswer | web.StreamResponse:
     kind, method = call.path.kind, call.method
     handler = _ROUTES.get((kind, method))
     if handler is not None:
-        result: Answer | web.StreamResponse = await handler(call)
+        result: RegistryAnswer | web.StreamResponse = await handler(call)
         return result
     if any(k == kind for k, _ in _ROUTES):
-        return Answer(405, b"", None, (("Allow", _allowed(kind)),))
+        return RegistryAnswer(405, b"", None, (("Allow", _allowed(kind)),))
     raise RegistryError(ErrorKind.NOT_FOUND, package=call.package, repo=call.repo.key)
 
 
@@ -34,23 +35,23 @@ def _allowed(kind: str) -> str:
     return ", ".join(sorted(m for k, m in _ROUTES if k == kind))
 
 
-async def _get_document(call: Call) -> Answer:
+async def _get_document(call: Call) -> RegistryAnswer:
     name = call.package or ""
     doc, _ = packages.read_document(call.registry, call.repo, call.identity, name)
-    rendered = docs.with_tarball_urls(doc, call.tarball_url)
+    rendered = with_tarball_urls(doc, call.tarball_url)
     write = call.request.query.get("write") == "true"
     if write:
         rendered["_attachments"] = {}
     elif (
         call.registry.flavor.abbreviated_documents
-        and docs.wants_abbreviated(call.request.headers.get("Accept"))
+        and wants_abbreviated(call.request.headers.get("Accept"))
         and not docs.is_tombstone(doc)
     ):
-        return Answer(200, jsonio.dumps(docs.abbreviate(rendered)), ABBREVIATED_CONTENT_TYPE)
+        return RegistryAnswer(200, jsonio.dumps(abbreviate(rendered)), ABBREVIATED_CONTENT_TYPE)
     return json_answer(200, rendered)
 
 
-async def _get_version(call: Call) -> Answer:
+async def _get_version(call: Call) -> RegistryAnswer:
     name = call.package or ""
     doc, _ = packages.read_document(call.registry, call.repo, call.identity, name)
     spec = call.path.tag or ""
@@ -60,13 +61,11 @@ async def _get_version(call: Call) -> Answer:
         raise RegistryError(
             ErrorKind.NOT_FOUND, "this version doesn't exist", package=name, repo=call.repo.key
         )
-    rendered = docs.with_tarball_urls(
-        {"name": name, "versions": {version: manifest}}, call.tarball_url
-    )
+    rendered = with_tarball_urls({"name": name, "versions": {version: manifest}}, call.tarball_url)
     return json_answer(200, rendered["versions"][version])
 
 
-async def _put_document(call: Call) -> Answer:
+async def _put_document(call: Call) -> RegistryAnswer:
     body = await call.json()
     if not isinstance(body, dict):
         raise RegistryError(ErrorKind.BAD_REQUEST, "the body must be a JSON object")
@@ -86,7 +85,7 @@ async def _put_document(call: Call) -> Answer:
     return call.done(Done.CHANGED)
 
 
-async def _delete_package(call: Call) -> Answer:
+async def _delete_package(call: Call) -> RegistryAnswer:
     changes.unpublish_package(
         call.registry, call.repo, call.identity, call.package or "", otp=call.otp
     )
@@ -100,7 +99,7 @@ async def _get_tarball(call: Call) -> web.StreamResponse:
     return web.Response(body=data, content_type="application/octet-stream")
 
 
-async def _delete_tarball(call: Call) -> Answer:
+async def _delete_tarball(call: Call) -> RegistryAnswer:
     changes.delete_tarball(
         call.registry,
         call.repo,
@@ -112,12 +111,12 @@ async def _delete_tarball(call: Call) -> Answer:
     return call.done(Done.TARBALL_REMOVED)
 
 
-async def _get_dist_tags(call: Call) -> Answer:
+async def _get_dist_tags(call: Call) -> RegistryAnswer:
     doc, _ = packages.read_document(call.registry, call.repo, call.identity, call.package or "")
     return json_answer(200, doc.get("dist-tags") or {})
 
 
-async def _put_dist_tag(call: Call) -> Answer:
+async def _put_dist_tag(call: Call) -> RegistryAnswer:
     version = await call.json()
     doc = changes.set_dist_tag(
         call.registry,
@@ -132,7 +131,7 @@ async def _put_dist_tag(call: Call) -> Answer:
     return _tags_answer(call, answer, doc)
 
 
-async def _delete_dist_tag(call: Call) -> Answer:
+async def _delete_dist_tag(call: Call) -> RegistryAnswer:
     doc = changes.remove_dist_tag(
         call.registry,
         call.repo,
@@ -144,17 +143,17 @@ async def _delete_dist_tag(call: Call) -> Answer:
     return _tags_answer(call, call.done(Done.TAG_REMOVED), doc)
 
 
-def _tags_answer(call: Call, answer: Answer, doc: docs.PackageDocument) -> Answer:
+def _tags_answer(call: Call, answer: RegistryAnswer, doc: docs.PackageDocument) -> RegistryAnswer:
     if call.registry.flavor.name == "npmjs":
         return json_answer(200, doc.get("dist-tags") or {})  # npmjs answers with the new tags
     return answer
 
 
-async def _ping(call: Call) -> Answer:
+async def _ping(call: Call) -> RegistryAnswer:
     return call.registry.flavor.ping_answer()
 
 
-async def _search(call: Call) -> Answer:
+async def _search(call: Call) -> RegistryAnswer:
     authorize(call.registry, call.identity, call.repo, Permission.READ)
     text = call.request.query.get("text", "")
     size = int(call.request.query.get("size", "20") or 20)

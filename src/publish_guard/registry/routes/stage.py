@@ -16,7 +16,7 @@ from publish_guard.npm import documents as docs
 from publish_guard.registry import packages
 from publish_guard.registry.access import authorize, check_otp
 from publish_guard.registry.errors import ErrorKind, RegistryError
-from publish_guard.registry.flavors.base import Answer, json_answer
+from publish_guard.registry.flavors.base import RegistryAnswer, json_answer
 from publish_guard.registry.model import Permission
 from publish_guard.registry.routes.call import Call
 
@@ -51,7 +51,7 @@ def _public(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def stage_package(call: Call) -> Answer:
+async def stage_package(call: Call) -> RegistryAnswer:
     _enabled(call)
     body = await call.json()
     # Every check of a publish, except the one-time password, and nothing is stored yet.
@@ -76,7 +76,7 @@ async def stage_package(call: Call) -> Answer:
     return json_answer(201, {"stageId": stage_id})
 
 
-async def stage_list(call: Call) -> Answer:
+async def stage_list(call: Call) -> RegistryAnswer:
     _enabled(call)
     authorize(call.registry, call.identity, call.repo, Permission.DEPLOY)
     wanted = call.request.query.get("package")
@@ -88,7 +88,7 @@ async def stage_list(call: Call) -> Answer:
     return json_answer(200, {"items": items, "total": len(items)})
 
 
-async def stage_view(call: Call) -> Answer:
+async def stage_view(call: Call) -> RegistryAnswer:
     return json_answer(200, _public(_item(call)))
 
 
@@ -98,7 +98,7 @@ async def stage_tarball(call: Call) -> web.StreamResponse:
     return web.Response(body=parsed.tarball.data, content_type="application/octet-stream")
 
 
-async def stage_approve(call: Call) -> Answer:
+async def stage_approve(call: Call) -> RegistryAnswer:
     item = _item(call)
     check_otp(call.registry, call.identity, call.otp)
     packages.publish(
@@ -108,7 +108,7 @@ async def stage_approve(call: Call) -> Answer:
     return json_answer(200, {"ok": True})
 
 
-async def stage_reject(call: Call) -> Answer:
+async def stage_reject(call: Call) -> RegistryAnswer:
     item = _item(call)
     check_otp(call.registry, call.identity, call.otp)
     del call.registry.staged[item["id"]]
