@@ -167,6 +167,7 @@ STATUS_TOKEN: Final = Text(
     NoFacts,
     401,
     "the status page needs the guard's status token",
-    "Send the token as a Bearer token (Authorization: Bearer <token>), or as the password "
-    "when the browser asks; it is the guard's --status-token (PUBLISH_GUARD_STATUS_TOKEN).",
+    "Send the guard's status token (--status-token, PUBLISH_GUARD_STATUS_TOKEN) in the "
+    "Authorization header, or type it as the password when the browser asks; health checks "
+    "need none.",
 )

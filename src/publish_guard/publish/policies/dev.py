@@ -36,8 +36,8 @@ def dev_mode(candidate: Candidate, facts: Facts) -> Outcome:
     reason = dev_trigger(settings, parsed.name, parsed.tag, candidate.via_dev_prefix)
     if reason is None:
         if candidate.via_dev_prefix:
-            facts = DevModeOff(package=candidate.package, dev_url=DEV_PREFIX)
-            return Refuse(GuardError(DEV_MODE_OFF, facts))
+            off = DevModeOff(package=candidate.package, dev_url=DEV_PREFIX)
+            return Refuse(GuardError(DEV_MODE_OFF, off))
         return Continue()
     document = facts.document or {}
     reserves = facts.flavor.reserves_unpublished
