@@ -2,7 +2,8 @@
 it, and the client-side errors around publishing that the guard never sees.
 
 HTML for people (``templates/errors.html``), JSON for scripts (``Accept: application/json`` or
-``?format=json``). Built from ``TEXTS`` on every request, so a new code is listed at once.
+``?format=json``). Built from ``TEXTS`` and each code's entry (``explain/catalogue.toml``), so a
+new code is listed at once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import orjson
 from aiohttp import web
 
 from publish_guard.explain.client_errors import CLIENT_ERRORS, ClientError
-from publish_guard.explain.examples import GUARD_URL, Group, example_of, render_example
+from publish_guard.explain.entries import ENTRIES, Group
+from publish_guard.explain.examples import GUARD_URL, render_example
 from publish_guard.explain.texts import TEXTS
 
 TEMPLATES: Final = aiohttp_jinja2.APP_KEY
@@ -98,15 +100,15 @@ def catalogue(path: str) -> dict[str, Any]:
 
 
 def _code_entry(code: str, path: str) -> dict[str, Any]:
-    text, example, rendered = TEXTS[code], example_of(code), render_example(code)
+    text, entry, rendered = TEXTS[code], ENTRIES[code], render_example(code)
     return {
         "code": code,
         "docs": f"{path}#{code}",
-        "group": str(example.group),
+        "group": str(entry.group),
         "status": rendered.status,
         "reason": rendered.reason,
-        "cause": text.cause,
-        "fix": example.fix or rendered.hint,
+        "cause": entry.cause,
+        "fix": entry.fix or rendered.hint,
         "templates": {"error": text.error, "hint": text.hint},
         "example": {
             "request": rendered.request,

@@ -16,6 +16,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from publish_guard.explain import GuardError, error_body
+from publish_guard.explain.codes.requests import BAD_TARGET, NOT_A_PROXY, BadTarget, NotAProxy
 from publish_guard.keys import (
     ACCESS_LOG,
     REQUEST_ID,
@@ -97,13 +98,11 @@ def _check_target(request: web.Request) -> None:
     try:
         target = check_target(request.method, request.raw_path)
     except UnsafeTarget as exc:
-        code = "NOT_A_PROXY" if exc.not_a_proxy else "BAD_TARGET"
-        raise GuardError(
-            code,
-            method=request.method[:16],
-            target=redact_path(request.raw_path[:200]),
-            reason=exc.reason,
-        ) from None
+        method, shown = request.method[:16], redact_path(request.raw_path[:200])
+        if exc.not_a_proxy:
+            raise GuardError(NOT_A_PROXY, NotAProxy(method=method, target=shown)) from None
+        facts = BadTarget(method=method, target=shown, reason=exc.reason)
+        raise GuardError(BAD_TARGET, facts) from None
     if target.path == "/" and request.method == "GET" and _browser(request):
         raise web.HTTPFound(STATUS_PAGE)
     if target.path.startswith(DEV_PREFIX):

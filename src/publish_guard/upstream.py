@@ -25,6 +25,19 @@ from yarl import URL
 from publish_guard import __version__
 from publish_guard.config import Settings
 from publish_guard.explain import GuardError
+from publish_guard.explain.codes.network import (
+    UPSTREAM_DNS,
+    UPSTREAM_DROPPED,
+    UPSTREAM_PROTOCOL,
+    UPSTREAM_REFUSED,
+    UPSTREAM_TIMEOUT,
+    UPSTREAM_TLS,
+    UPSTREAM_UNREACHABLE,
+    UpstreamDetail,
+    UpstreamDns,
+    UpstreamRefused,
+    UpstreamTimeout,
+)
 from publish_guard.npm.body_scan import Received
 from publish_guard.proxies import proxy_for
 
@@ -182,10 +195,12 @@ class Upstream:
             size += len(chunk)
             if size > limit:
                 raise GuardError(
-                    "UPSTREAM_PROTOCOL",
-                    host=self.host,
-                    upstream=str(self.base),
-                    detail=f"answer larger than {limit} bytes",
+                    UPSTREAM_PROTOCOL,
+                    UpstreamDetail(
+                        host=self.host,
+                        upstream=str(self.base),
+                        detail=f"answer larger than {limit} bytes",
+                    ),
                 )
             chunks.append(chunk)
         return b"".join(chunks)
@@ -208,53 +223,56 @@ class Upstream:
 
     def explain(self, exc: BaseException, *, phase: str) -> GuardError:
         """Turn a network failure into the guard's error, naming the host and the cause."""
-        facts: dict[str, Any] = {"host": self.host, "upstream": str(self.base)}
+        where = {"host": self.host, "upstream": str(self.base)}
         if isinstance(exc, aiohttp.ClientConnectorDNSError) or isinstance(
             getattr(exc, "os_error", None), socket.gaierror
         ):
             os_error = getattr(exc, "os_error", None)
             code = getattr(os_error, "errno", None)
             name = "EAI_AGAIN" if code == socket.EAI_AGAIN else "ENOTFOUND"
-            return GuardError("UPSTREAM_DNS", errno=name, **facts)
+            return GuardError(UPSTREAM_DNS, UpstreamDns(errno=name, **where))
         if isinstance(
             exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError | ssl.SSLError
         ):
             detail = str(getattr(exc, "certificate_error", None) or exc)
-            return GuardError("UPSTREAM_TLS", detail=_short(detail), **facts)
+            return GuardError(UPSTREAM_TLS, UpstreamDetail(detail=_short(detail), **where))
         if isinstance(exc, aiohttp.ConnectionTimeoutError):
             return GuardError(
-                "UPSTREAM_TIMEOUT",
-                phase="connecting",
-                seconds=_num(self._settings.connect_timeout),
-                setting="--connect-timeout (PUBLISH_GUARD_CONNECT_TIMEOUT)",
-                **facts,
+                UPSTREAM_TIMEOUT,
+                UpstreamTimeout(
+                    phase="connecting",
+                    seconds=_num(self._settings.connect_timeout),
+                    setting="--connect-timeout (PUBLISH_GUARD_CONNECT_TIMEOUT)",
+                    **where,
+                ),
             )
         if isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError):
             what = "the answer" if phase == "answer" else "the rest of the answer"
             return GuardError(
-                "UPSTREAM_TIMEOUT",
-                phase=f"waiting for {what}",  # "… took longer than 60s"
-                seconds=_num(self._settings.read_timeout),
-                setting="--read-timeout (PUBLISH_GUARD_READ_TIMEOUT)",
-                **facts,
+                UPSTREAM_TIMEOUT,
+                UpstreamTimeout(
+                    phase=f"waiting for {what}",  # "… took longer than 60s"
+                    seconds=_num(self._settings.read_timeout),
+                    setting="--read-timeout (PUBLISH_GUARD_READ_TIMEOUT)",
+                    **where,
+                ),
             )
         if isinstance(exc, aiohttp.ClientConnectorError):
             os_error = exc.os_error
             if isinstance(os_error, ConnectionRefusedError) or os_error.errno == errno.ECONNREFUSED:
-                return GuardError("UPSTREAM_REFUSED", **facts)
-            return GuardError(
-                "UPSTREAM_UNREACHABLE", detail=_short(os_error.strerror or str(os_error)), **facts
-            )
+                return GuardError(UPSTREAM_REFUSED, UpstreamRefused(**where))
+            detail = _short(os_error.strerror or str(os_error))
+            return GuardError(UPSTREAM_UNREACHABLE, UpstreamDetail(detail=detail, **where))
         if isinstance(exc, aiohttp.ClientResponseError | aiohttp.ClientPayloadError) and not (
             isinstance(exc, aiohttp.ClientPayloadError) and _is_reset(exc)
         ):
-            return GuardError("UPSTREAM_PROTOCOL", detail=_short(str(exc)), **facts)
+            return GuardError(UPSTREAM_PROTOCOL, UpstreamDetail(detail=_short(str(exc)), **where))
         detail = (
             "the connection was reset" if _is_reset(exc) else _short(str(exc) or type(exc).__name__)
         )
         if isinstance(exc, aiohttp.ServerDisconnectedError):
             detail = "the server closed the connection"
-        return GuardError("UPSTREAM_DROPPED", detail=detail, **facts)
+        return GuardError(UPSTREAM_DROPPED, UpstreamDetail(detail=detail, **where))
 
 
 async def _slices(data: bytes | bytearray) -> AsyncIterator[memoryview]:

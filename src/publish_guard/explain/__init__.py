@@ -1,6 +1,7 @@
-"""Every answer the guard makes up itself: one table of texts, one JSON shape."""
+"""Every answer the guard makes up itself: one table of typed texts, one JSON shape."""
 
 from publish_guard.explain.answer import GuardError, error_body
-from publish_guard.explain.texts import TEXTS, Text
+from publish_guard.explain.text import Facts, NoFacts, Text
+from publish_guard.explain.texts import TEXTS
 
-__all__ = ["TEXTS", "GuardError", "Text", "error_body"]
+__all__ = ["TEXTS", "Facts", "GuardError", "NoFacts", "Text", "error_body"]

@@ -1,10 +1,19 @@
-"""A publish's verdict, as the guard's answer: the facts behind the texts of ``texts.py``."""
+"""A publish's verdict, as the guard's answer: the facts behind VERSION_EXISTS, VERSION_RESERVED
+and PACKAGE_BLOCKED."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from publish_guard.explain.answer import GuardError
+from publish_guard.explain.codes.publishes import (
+    PACKAGE_BLOCKED,
+    VERSION_EXISTS,
+    VERSION_RESERVED,
+    PackageBlocked,
+    VersionExists,
+    VersionReserved,
+)
 from publish_guard.flavors import Flavor
 from publish_guard.npm.versions import Suggestions
 from publish_guard.publish.verdict import Standing, Verdict
@@ -89,29 +98,29 @@ def verdict_error(
         },
         "suggestions": suggestion_facts(suggestions),
     }
-    common: dict[str, Any] = {
+    common = {
         "package": package,
         "version": verdict.version,
         "registry": flavor.title,
         "free": free_versions(suggestions),
         "next_step": step,
-        "body": body,
-        "headers": {},
     }
     if verdict.outcome is Standing.RESERVED:
-        return GuardError(
-            "VERSION_RESERVED",
+        reserved = VersionReserved(
             published=f" on {when(verdict.published_at)}" if verdict.published_at else "",
             unpublished=f" on {when(verdict.unpublished_at)}" if verdict.unpublished_at else "",
             **common,
         )
+        return GuardError(VERSION_RESERVED, reserved, body=body)
     if verdict.outcome is Standing.BLOCKED:
-        return GuardError(
-            "PACKAGE_BLOCKED",
+        blocked = PackageBlocked(
+            package=package,
+            version=verdict.version,
             unpublished=when(verdict.unpublished_at),
             until=when(verdict.blocked_until),
-            **common,
+            free=common["free"],
         )
+        return GuardError(PACKAGE_BLOCKED, blocked, body=body)
     published = f" (published {when(verdict.published_at)})" if verdict.published_at else ""
     if verdict.deprecated:
         published += " (deprecated)"
@@ -124,13 +133,10 @@ def verdict_error(
         body["reuse"] = flavor.reuse_hint
     if differs:
         body["differs"] = list(differs)
-    return GuardError(
-        "VERSION_EXISTS",
-        published=published,
-        highest=highest,
-        differs=differs_clause(differs),
-        **common,
+    exists = VersionExists(
+        published=published, highest=highest, differs=differs_clause(differs), **common
     )
+    return GuardError(VERSION_EXISTS, exists, body=body)
 
 
 def availability(verdict: Verdict, package: str, flavor: Flavor) -> dict[str, Any]:

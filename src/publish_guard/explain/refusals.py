@@ -2,9 +2,10 @@
 
 Each registry says the same things differently (UPSTREAMS.md): Artifactory's bare ``forbidden``,
 Nexus' 400 texts and empty 401s, Verdaccio's sentences, npmjs' 404 for an expired token. The
-rules below turn what the upstream said, plus what the guard knows (the flavor, the operation,
-the repository's type), into one of the codes of ``texts.py``. The upstream's status class is
-kept; what it said goes under ``upstream`` in the body.
+rules below turn what the upstream said, plus what the guard knows (the operation, the
+repository's type, and what the flavor object makes of the answer), into one of the codes of
+``codes/registry.py``. The upstream's status class is kept; what it said goes under
+``upstream`` in the body.
 """
 
 from __future__ import annotations
@@ -18,7 +19,30 @@ from urllib.parse import urlsplit
 import orjson
 
 from publish_guard.explain.answer import GuardError
-from publish_guard.flavors import Flavor
+from publish_guard.explain.codes.registry import (
+    AUTH_REJECTED,
+    LATEST_TAG_LOCKED,
+    NO_PERMISSION,
+    REDEPLOY_DISABLED,
+    REPO_NOT_DEPLOYABLE,
+    REPO_READ_ONLY,
+    TOKEN_EXPIRED,
+    TOO_LARGE_UPSTREAM,
+    UPLINK_DOWN,
+    UPSTREAM_REJECTED,
+    AuthRejected,
+    LatestTagLocked,
+    NoPermission,
+    RedeployDisabled,
+    RepoNotDeployable,
+    RepoReadOnly,
+    TokenExpired,
+    TooLargeUpstream,
+    UplinkDown,
+    UpstreamRejected,
+)
+from publish_guard.explain.text import F, Text
+from publish_guard.flavors import Flavor, Refused
 from publish_guard.redact import scrub_text
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -96,20 +120,6 @@ def explain_refusal(refusal: Refusal, ctx: WriteContext) -> GuardError | None:
     if refusal.status < 400 or is_otp_challenge(refusal):
         return None
     said = refusal.said()
-    lowered = said.lower()
-    facts: dict[str, Any] = {
-        "registry": ctx.flavor.title,
-        "operation": ctx.operation,
-        "package": ctx.package or "",
-        "version": ctx.version or "",
-        "repo": ctx.repo or "?",
-        "said": said or "an empty answer",
-        "said_part": f" ({said})" if said else "",
-        "guard_url": ctx.guard_url,
-        "nerf": ctx.nerf,
-        "upstream_status": refusal.status,
-        "reason": refusal.reason,
-    }
     upstream: dict[str, Any] = {
         "status": refusal.status,
         "flavor": ctx.flavor.key,
@@ -119,162 +129,101 @@ def explain_refusal(refusal: Refusal, ctx: WriteContext) -> GuardError | None:
         upstream["www_authenticate"] = refusal.header("www-authenticate")
     if refusal.header("npm-notice"):
         upstream["npm_notice"] = refusal.header("npm-notice")
-
-    code, more = _classify(refusal, ctx, lowered)
-    facts.update(more)
-    return GuardError(code, status=refusal.status, body={"upstream": upstream}, **facts)
+    answer = _Answer(refusal, ctx, said, {"upstream": upstream})
+    return _classify(refusal, ctx, said.lower(), answer)
 
 
-def _classify(refusal: Refusal, ctx: WriteContext, said: str) -> tuple[str, dict[str, Any]]:
-    status, flavor = refusal.status, ctx.flavor.key
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """The facts every refusal's answer shares, and its status and body."""
+
+    refusal: Refusal
+    ctx: WriteContext
+    said: str
+    body: dict[str, Any]
+
+    @property
+    def common(self) -> dict[str, str]:
+        return {
+            "registry": self.ctx.flavor.title,
+            "operation": self.ctx.operation,
+            "package": self.ctx.package or "",
+            "version": self.ctx.version or "",
+        }
+
+    @property
+    def login(self) -> dict[str, str]:
+        return {**self.common, "guard_url": self.ctx.guard_url, "nerf": self.ctx.nerf}
+
+    @property
+    def said_part(self) -> str:
+        return f" ({self.said})" if self.said else ""
+
+    def __call__(self, text: Text[F], facts: F) -> GuardError:
+        return GuardError(text, facts, status=self.refusal.status, body=self.body)
+
+
+def _classify(refusal: Refusal, ctx: WriteContext, said: str, answer: _Answer) -> GuardError:
+    status, flavor, repo = refusal.status, ctx.flavor, ctx.repo or "?"
     if status == 401:
-        return "AUTH_REJECTED", {"token_source": _TOKEN_SOURCES[flavor]}
+        rejected = AuthRejected(
+            said=answer.said or "an empty answer", token_source=flavor.login_help, **answer.login
+        )
+        return answer(AUTH_REJECTED, rejected)
     if status == 404 and "expired or revoked" in refusal.header("npm-notice").lower():
-        return "TOKEN_EXPIRED", {}
+        return answer(TOKEN_EXPIRED, TokenExpired(**answer.login))
     if status == 413:
         size = f"{ctx.request_size / 1024**2:.1f} MiB" if ctx.request_size else "the request"
-        return "TOO_LARGE_UPSTREAM", {"size": size, "limit": ""}
+        return answer(TOO_LARGE_UPSTREAM, TooLargeUpstream(size=size, limit="", **answer.common))
     if "uplinks is down" in said:
-        return "UPLINK_DOWN", {}
+        return answer(UPLINK_DOWN, UplinkDown(**answer.common))
     if "does not allow updating assets" in said:
         visibility = (
             " (the guard could not see it: your user may lack the browse/read privilege)"
             if ctx.version_visible is False
             else ""
         )
-        return "REDEPLOY_DISABLED", {"visibility": visibility}
+        stored = RedeployDisabled(repo=repo, visibility=visibility, **answer.common)
+        return answer(REDEPLOY_DISABLED, stored)
     if "is read only" in said:
-        return "REPO_READ_ONLY", {}
+        return answer(REPO_READ_ONLY, RepoReadOnly(repo=repo, **answer.common))
     if "unable to update latest tag" in said:
-        return "LATEST_TAG_LOCKED", {}
-    if flavor == "nexus":
-        found = _nexus(refusal, ctx, said)
-        if found:
-            return found
-    if flavor == "artifactory":
-        found = _artifactory(refusal, ctx, said)
-        if found:
-            return found
-    if status == 403 and ("not allowed to publish" in said or "do not have permission" in said):
-        cause = (
-            "Verdaccio's package rules (packages: … publish:) do not list this user"
-            if flavor == "verdaccio"
-            else "this user is not a maintainer of the package or a member of its team"
-        )
-        fix = (
-            "Ask the Verdaccio admin to allow your user to publish packages matching this name "
-            "(config.yaml, packages:, publish:)."
-            if flavor == "verdaccio"
-            else "Ask an owner to add you (npm owner add <user> <package>), or publish under "
-            "your own scope."
-        )
-        return "NO_PERMISSION", {"cause": cause, "fix": fix}
-    return "UPSTREAM_REJECTED", {"fix": _GENERIC_FIX.get(status, _GENERIC_FIX[0])}
-
-
-def _nexus(refusal: Refusal, ctx: WriteContext, said: str) -> tuple[str, dict[str, Any]] | None:
-    status, repo = refusal.status, ctx.repo or "?"
-    group = "pro-licensed" in said or "deploying to groups" in said
-    if group or (status == 400 and not said and ctx.command == "publish"):
-        return "REPO_NOT_DEPLOYABLE", {
-            "repo_facts": f"repository {repo} is a Nexus group repository, and groups do not take "
-            "publishes",
-            "fix": "Publish to the hosted repository that is a member of the group: npm "
-            "publish --registry <nexus>/repository/<hosted-repo>/ (keep the group for installs).",
-        }
-    if status == 404 and ctx.command == "publish":
-        return "REPO_NOT_DEPLOYABLE", {
-            "repo_facts": f"repository {repo} takes no publishes (Nexus answers 404 Not "
-            "Found): it is a proxy repository, or no repository of that name exists",
-            "fix": "Publish to a hosted npm repository: npm publish --registry "
-            "<nexus>/repository/<hosted-repo>/.",
-        }
-    if status == 403:
-        return "NO_PERMISSION", {
-            "cause": f"the Nexus user lacks the add and edit privileges on {repo} "
-            f"(nx-repository-view-npm-{repo}-add and -edit)",
-            "fix": f"Ask the Nexus admin for a role with nx-repository-view-npm-{repo}-add and "
-            "-edit.",
-        }
-    return None
-
-
-def _artifactory(
-    refusal: Refusal, ctx: WriteContext, said: str
-) -> tuple[str, dict[str, Any]] | None:
-    status, repo = refusal.status, ctx.repo or "?"
-    if "include/exclude patterns" in said:
-        return "NO_PERMISSION", {
-            "cause": f"repository {repo} excludes this package name by its include/exclude "
-            "patterns",
-            "fix": f"Ask the Artifactory admin to add the name to {repo}'s include patterns, or "
-            "publish to a repository that accepts it.",
-        }
-    if "needs delete permission" in said or "delete/overwrite" in said:
-        return "NO_PERMISSION", {
-            "cause": "overwriting needs the Delete/Overwrite permission, which this user lacks",
-            "fix": f"Publish a new version, or ask for Delete/Overwrite on {repo}.",
-        }
-    if status == 404 and ctx.command == "publish" and "could not locate" in said:
-        return "NO_PERMISSION", {
-            "cause": f"Artifactory hides {repo} from this user ('hide unauthorized resources' "
-            "answers 404 where it means 403)",
-            "fix": f"Ask the Artifactory admin for Read and Deploy/Cache permission on {repo}.",
-        }
-    if status == 403 and ctx.command != "publish":
-        return "NO_PERMISSION", {
-            "cause": f"the user lacks the permission this change needs on {repo} (Deploy/Cache "
-            "for dist-tags and deprecations, Delete/Overwrite for unpublish)",
-            "fix": f"Ask the Artifactory admin for that permission on {repo} (Administration → "
-            "Permissions).",
-        }
-    if status != 403:
-        return None
-    info = ctx.repo_info or {}
-    rclass = str(info.get("rclass", "")).lower()
-    if rclass == "remote":
-        return "REPO_NOT_DEPLOYABLE", {
-            "repo_facts": f"repository {repo} is a remote repository (a cache of another "
-            "registry); Artifactory never publishes to one",
-            "fix": "Publish to a local npm repository (JFrog's advice: install through a virtual "
-            "repository, publish to a local one).",
-        }
-    if rclass == "virtual" and not info.get("defaultDeploymentRepo"):
-        return "REPO_NOT_DEPLOYABLE", {
-            "repo_facts": f"repository {repo} is a virtual repository without a Default "
-            "Deployment Repository",
-            "fix": f"Ask the Artifactory admin to set a Default Deployment Repository on {repo}, "
-            "or publish to a local repository directly.",
-        }
-    not_collision = (
-        f"{ctx.package}@{ctx.version} does not exist there, so this is not a version collision"
-        if ctx.version_visible
-        else "the guard could not read the package to rule out a version collision"
+        return answer(LATEST_TAG_LOCKED, LatestTagLocked(**answer.common))
+    refused = Refused(
+        status=status,
+        said=said,
+        command=ctx.command,
+        repo=repo,
+        package=ctx.package,
+        version=ctx.version,
+        version_visible=ctx.version_visible,
+        repo_info=ctx.repo_info,
     )
-    if rclass == "local" or (rclass == "virtual" and info.get("defaultDeploymentRepo")):
-        target = info.get("defaultDeploymentRepo") or repo
-        return "NO_PERMISSION", {
-            "cause": f"{not_collision}; the user lacks the Deploy/Cache permission on {target}",
-            "fix": f"Ask the Artifactory admin for Deploy/Cache permission on {target} "
-            "(Administration → Permissions).",
-        }
-    return "NO_PERMISSION", {
-        "cause": f"{not_collision}; likely causes: no Deploy/Cache permission on {repo}, a "
-        "virtual repository without a Default Deployment Repository, a remote repository, or "
-        "include/exclude patterns",
-        "fix": f"Ask the Artifactory admin which applies to {repo} (its repository settings "
-        "and Administration → Permissions).",
-    }
+    advice = flavor.advise(refused)
+    if (
+        advice is None
+        and status == 403
+        and ("not allowed to publish" in said or "do not have permission" in said)
+    ):
+        advice = flavor.may_not_publish()
+    if advice is not None and advice.kind == "repository":
+        repository = RepoNotDeployable(repo_facts=advice.cause, fix=advice.fix, **answer.common)
+        return answer(REPO_NOT_DEPLOYABLE, repository)
+    if advice is not None:
+        permission = NoPermission(
+            said_part=answer.said_part, cause=advice.cause, fix=advice.fix, **answer.common
+        )
+        return answer(NO_PERMISSION, permission)
+    other = UpstreamRejected(
+        upstream_status=status,
+        reason=refusal.reason,
+        said_part=answer.said_part,
+        fix=_GENERIC_FIX.get(status, _GENERIC_FIX[0]),
+        **answer.common,
+    )
+    return answer(UPSTREAM_REJECTED, other)
 
 
-_TOKEN_SOURCES = {
-    "artifactory": "Artifactory issues npm tokens under 'Set Me Up' or the user profile",
-    "nexus": "Nexus accepts npm tokens only with the 'npm Bearer Token Realm' active "
-    "(Security → Realms)",
-    "verdaccio": "Verdaccio treats an expired token as no token at all",
-    "npmjs": "npmjs tokens are made at npmjs.com → Access Tokens",
-    "generic": "ask the registry's admin how its tokens are issued",
-}
 _GENERIC_FIX = {
     0: "The registry's own words are above; the guard forwarded the request unchanged.",
     400: "The registry found the request invalid; its words are above.",

@@ -49,17 +49,6 @@ def guard_url(request: web.Request, settings: Settings) -> str:
     return f"{request.scheme}://{request.host}/"
 
 
-def repo_key(upstream: Upstream, flavor: Flavor) -> str | None:
-    segments = [s for s in upstream.base.path.split("/") if s]
-    if flavor.key == "artifactory" and "npm" in segments:
-        after = segments[segments.index("npm") + 1 :]
-        return after[0] if after else None
-    if flavor.key == "nexus" and "repository" in segments:
-        after = segments[segments.index("repository") + 1 :]
-        return after[0] if after else None
-    return None
-
-
 async def artifactory_repo_info(
     upstream: Upstream, repo: str, headers: CIMultiDict[str]
 ) -> dict[str, Any] | None:
@@ -94,9 +83,9 @@ async def explain_write(
     command = command_of(request, relative_path)
     if version is not None:
         command = "publish"
-    repo = repo_key(upstream, flavor)
+    repo = flavor.repo_key(upstream.base)
     info = None
-    if flavor.key == "artifactory" and refusal.status == 403 and command == "publish" and repo:
+    if repo and flavor.wants_repo_info(refusal.status, command):
         info = await artifactory_repo_info(upstream, repo, asking)
     ctx = WriteContext(
         command=command,

@@ -22,7 +22,14 @@ from yarl import URL
 from publish_guard import __version__
 from publish_guard.badhttp import answer_body
 from publish_guard.config import Listen, Settings
-from publish_guard.explain.texts import TEXTS
+from publish_guard.explain.codes.network import (
+    GUARD_LOST,
+    GUARD_UNREACHABLE,
+    GuardLost,
+    GuardUnreachable,
+)
+from publish_guard.explain.codes.requests import BAD_TARGET, NOT_A_PROXY, BadTarget, NotAProxy
+from publish_guard.explain.text import F, Text
 from publish_guard.fastpath.routes import NPM_COMMAND, Route, direct_routes
 
 UNPARSED = "it does not parse as a request"
@@ -49,27 +56,31 @@ class FastPath:
 
 def down_answer(write: bool) -> str:
     """The JSON body nginx answers with when the guard does not answer."""
-    text = TEXTS["GUARD_UNREACHABLE"]
     what = "nothing was sent to the registry" if write else "this request was not answered"
-    body = {"error": text.error.format(what=what), "code": "GUARD_UNREACHABLE", "hint": text.hint}
-    return json.dumps(body, separators=(",", ":"))
+    return _answer(GUARD_UNREACHABLE, GuardUnreachable(what=what))
 
 
 def lost_answer() -> str:
     """The JSON body nginx answers with when the guard stopped answering after it had the
     request: whether it reached the registry is not known."""
-    text = TEXTS["GUARD_LOST"]
-    body = {"error": text.error.format(method="$request_method"), "code": "GUARD_LOST"}
-    return json.dumps({**body, "hint": text.hint}, separators=(",", ":"))
+    return _answer(GUARD_LOST, GuardLost(method="$request_method"))
 
 
-def refusal(code: str, reason: str) -> str:
-    """The JSON body of the guard's own refusal ``code``, which nginx makes itself, without the
-    target (it may hold a secret): a target it will not parse (BAD_TARGET), or an
-    absolute-form one, as to a forward proxy (NOT_A_PROXY)."""
-    text = TEXTS[code]
-    error = text.error.format(method="$pg_method", target="this target", reason=reason)
-    return json.dumps({"error": error, "code": code, "hint": text.hint}, separators=(",", ":"))
+def bad_target(reason: str) -> str:
+    """The JSON body of the guard's own BAD_TARGET, which nginx makes itself for a target it
+    will not parse, without the target (it may hold a secret)."""
+    return _answer(BAD_TARGET, BadTarget(method="$pg_method", target="this target", reason=reason))
+
+
+def not_a_proxy() -> str:
+    """The JSON body of the guard's own NOT_A_PROXY, which nginx makes itself for an
+    absolute-form target, as to a forward proxy."""
+    return _answer(NOT_A_PROXY, NotAProxy(method="$pg_method", target="this target"))
+
+
+def _answer(text: Text[F], facts: F) -> str:
+    error, hint = text.render(facts)
+    return json.dumps({"error": error, "code": text.code, "hint": hint}, separators=(",", ":"))
 
 
 def render(fast: FastPath) -> str:
@@ -169,7 +180,7 @@ def render(fast: FastPath) -> str:
         f"        error_page 400 {BAD_TARGET_PATH};  # a target nginx itself will not parse",
         f"        error_page 414 494 =400 {TOO_LONG_PATH};",
         "        if ($pg_absolute) {",
-        f"            return 400 {_quoted(refusal('NOT_A_PROXY', ''))};",
+        f"            return 400 {_quoted(not_a_proxy())};",
         "        }",
         "        proxy_http_version 1.1;",
         "        proxy_request_buffering off;",
@@ -202,7 +213,7 @@ def render(fast: FastPath) -> str:
         f"        location = {BAD_TARGET_PATH} {{",
         "            internal;",
         "            default_type application/json;",
-        f"            return 400 {_quoted(refusal('BAD_TARGET', UNPARSED))};",
+        f"            return 400 {_quoted(bad_target(UNPARSED))};",
         "        }",
         f"        location = {TOO_LONG_PATH} {{  # as the guard answers a line over its limit",
         "            internal;",
@@ -212,11 +223,11 @@ def render(fast: FastPath) -> str:
         "        location @guard_down {",
         "            default_type application/json;",
         "            if ($pg_reached_guard) {  # it had the request: the outcome is not known",
-        f"                add_header npm-notice {_quoted(TEXTS['GUARD_LOST'].hint)} always;",
+        f"                add_header npm-notice {_quoted(GUARD_LOST.hint)} always;",
         f"                return 502 {_quoted(lost_answer())};",
         "            }",
         '            add_header Retry-After "5" always;',
-        f"            add_header npm-notice {_quoted(TEXTS['GUARD_UNREACHABLE'].hint)} always;",
+        f"            add_header npm-notice {_quoted(GUARD_UNREACHABLE.hint)} always;",
         "            return 503 $pg_down_body;",
         "        }",
         "    }",

@@ -22,6 +22,18 @@ from aiohttp import web
 from publish_guard.codings import CodingError, content_codings, decode
 from publish_guard.config import Settings
 from publish_guard.explain import GuardError
+from publish_guard.explain.codes.publishes import (
+    INVALID_PUBLISH,
+    PUBLISH_TOO_LARGE,
+    InvalidPublish,
+    PublishTooLarge,
+)
+from publish_guard.explain.codes.requests import (
+    CLIENT_TOO_SLOW,
+    UNSUPPORTED_ENCODING,
+    ClientTooSlow,
+    UnsupportedEncoding,
+)
 from publish_guard.npm.body_scan import Received
 from publish_guard.publish.budget import Reservation
 
@@ -87,14 +99,18 @@ async def read_checked_body(
     except CodingError as exc:
         if exc.kind == "too_large":
             raise GuardError(
-                "PUBLISH_TOO_LARGE",
-                package=package,
-                size=f"more than {human_size(limit)} once decoded",
-                limit=human_size(limit),
+                PUBLISH_TOO_LARGE,
+                PublishTooLarge(
+                    package=package,
+                    size=f"more than {human_size(limit)} once decoded",
+                    limit=human_size(limit),
+                ),
                 body={"limit": limit},
             ) from None
         raise GuardError(
-            "INVALID_PUBLISH", package=package, detail=str(exc), body={"reason": "bad_encoding"}
+            INVALID_PUBLISH,
+            InvalidPublish(package=package, detail=str(exc)),
+            body={"reason": "bad_encoding"},
         ) from None
     return Body(sent, inspected, True)
 
@@ -150,10 +166,8 @@ async def read_body(
             )
             if late is not None:
                 raise GuardError(
-                    "CLIENT_TOO_SLOW",
-                    method=request.method,
-                    target=request.path[:200],
-                    seconds=late,
+                    CLIENT_TOO_SLOW,
+                    ClientTooSlow(method=request.method, target=request.path[:200], seconds=late),
                 ) from None
 
 
@@ -198,16 +212,16 @@ def _charset(parameters: str) -> str | None:
 
 
 def _unsupported(what: str, package: str, detail: str) -> GuardError:
-    return GuardError("UNSUPPORTED_ENCODING", what=what, package=package, detail=detail)
+    return GuardError(
+        UNSUPPORTED_ENCODING, UnsupportedEncoding(what=what, package=package, detail=detail)
+    )
 
 
 def _too_large(package: str, size: int, limit: int, *, at_least: bool = False) -> GuardError:
     shown = ("more than " if at_least else "") + human_size(size)
     return GuardError(
-        "PUBLISH_TOO_LARGE",
-        package=package,
-        size=shown,
-        limit=human_size(limit),
+        PUBLISH_TOO_LARGE,
+        PublishTooLarge(package=package, size=shown, limit=human_size(limit)),
         body={"size": size, "limit": limit},
     )
 

@@ -23,6 +23,20 @@ from multidict import CIMultiDict
 
 from publish_guard.config import Settings
 from publish_guard.explain import GuardError
+from publish_guard.explain.codes.network import (
+    PUBLISH_NOT_LANDED,
+    PUBLISH_OUTCOME_UNKNOWN,
+    PublishNotLanded,
+    PublishOutcomeUnknown,
+)
+from publish_guard.explain.codes.publishes import (
+    DEV_PROVENANCE,
+    TARBALL_INVALID,
+    TARBALL_TOO_LARGE,
+    BadTarball,
+    DevProvenance,
+)
+from publish_guard.explain.codes.registry import UPSTREAM_REJECTED, UpstreamRejected
 from publish_guard.explain.refusals import Refusal
 from publish_guard.explain.writes import explain_write
 from publish_guard.flavors import Flavor
@@ -138,14 +152,16 @@ class Forwarding:
             )
         except ProvenanceError:
             raise GuardError(
-                "DEV_PROVENANCE", package=parsed.name.full, version=parsed.version
+                DEV_PROVENANCE, DevProvenance(package=parsed.name.full, version=parsed.version)
             ) from None
         except TarballError as exc:
             raise GuardError(
-                "TARBALL_TOO_LARGE" if exc.too_large else "TARBALL_INVALID",
-                package=parsed.name.full,
-                version=parsed.version,
-                detail=str(exc).removeprefix("the tarball "),
+                TARBALL_TOO_LARGE if exc.too_large else TARBALL_INVALID,
+                BadTarball(
+                    package=parsed.name.full,
+                    version=parsed.version,
+                    detail=str(exc).removeprefix("the tarball "),
+                ),
             ) from None
         # ASCII JSON: a lone surrogate that npm sent (JSON.parse takes it) goes back escaped
         return await asyncio.to_thread(_dumps, doc)
@@ -214,12 +230,13 @@ class Forwarding:
         lookup = await fetch_document(upstream, candidate.parsed.name, self.asking, full=True)
         if lookup.failure is not None or not lookup.known:
             raise GuardError(
-                "PUBLISH_OUTCOME_UNKNOWN",
-                package=package,
-                version=version,
-                cause=cause,
-                lookup=lookup.failure.error if lookup.failure else f"HTTP {lookup.status}",
-                upstream=str(upstream.base),
+                PUBLISH_OUTCOME_UNKNOWN,
+                PublishOutcomeUnknown(
+                    package=package,
+                    version=version,
+                    cause=cause,
+                    lookup=lookup.failure.error if lookup.failure else f"HTTP {lookup.status}",
+                ),
             )
         document = lookup.document or {}
         verdict = judge(document, version, reserves_unpublished=False)
@@ -249,11 +266,10 @@ class Forwarding:
             if explained is not None and explained.code != "UPSTREAM_REJECTED":
                 raise explained
         raise GuardError(
-            "PUBLISH_NOT_LANDED",
-            package=package,
-            version=version,
-            cause=cause,
-            upstream=str(upstream.base),
+            PUBLISH_NOT_LANDED,
+            PublishNotLanded(
+                package=package, version=version, cause=cause, upstream=str(upstream.base)
+            ),
             status=504 if failure.status == 504 else 502,
             body={"upstream": upstream_facts(answer, self.service.flavor)} if answer else None,
         )
@@ -280,11 +296,19 @@ def _exists(facts: Facts, version: str) -> bool:
 
 
 def _server_error(service: Publisher, answer: UpstreamAnswer) -> GuardError:
+    # a carrier of the answer for the look-up that follows, never shown as it is
     return GuardError(
-        "UPSTREAM_REJECTED",
-        registry=service.flavor.title,
-        upstream_status=answer.status,
-        reason=answer.reason,
+        UPSTREAM_REJECTED,
+        UpstreamRejected(
+            registry=service.flavor.title,
+            operation="the publish",
+            package="",
+            version="",
+            upstream_status=answer.status,
+            reason=answer.reason,
+            said_part="",
+            fix="",
+        ),
     )
 
 

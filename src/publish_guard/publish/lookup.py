@@ -11,6 +11,12 @@ import orjson
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from publish_guard.explain import GuardError
+from publish_guard.explain.codes.network import (
+    UPSTREAM_DOCUMENT,
+    UPSTREAM_PROTOCOL,
+    UpstreamDetail,
+    UpstreamDocument,
+)
 from publish_guard.npm.documents import ABBREVIATED_MEDIA_TYPE, version_identity
 from publish_guard.npm.names import PackageName
 from publish_guard.npm.packument import shape_problem
@@ -80,10 +86,12 @@ async def fetch_document(
             None,
             full,
             GuardError(
-                "UPSTREAM_PROTOCOL",
-                host=upstream.host,
-                upstream=str(upstream.base),
-                detail="the package document is not JSON",
+                UPSTREAM_PROTOCOL,
+                UpstreamDetail(
+                    host=upstream.host,
+                    upstream=str(upstream.base),
+                    detail="the package document is not JSON",
+                ),
             ),
         )
     problem = shape_problem(document) if isinstance(document, dict) else "it is not an object"
@@ -93,11 +101,13 @@ async def fetch_document(
             None,
             full,
             GuardError(
-                "UPSTREAM_DOCUMENT",
-                host=upstream.host,
-                package=name.full,
-                detail=problem,
-                upstream=str(upstream.base),
+                UPSTREAM_DOCUMENT,
+                UpstreamDocument(
+                    host=upstream.host,
+                    package=name.full,
+                    detail=problem,
+                    upstream=str(upstream.base),
+                ),
             ),
         )
     return Lookup(200, document, full)

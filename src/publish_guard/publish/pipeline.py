@@ -20,6 +20,13 @@ from aiohttp import web
 
 from publish_guard.config import Settings
 from publish_guard.explain import GuardError
+from publish_guard.explain.codes.publishes import (
+    DEV_ALLOCATION_FAILED,
+    TARBALL_INVALID,
+    TARBALL_TOO_LARGE,
+    BadTarball,
+    DevAllocationFailed,
+)
 from publish_guard.explain.writes import guard_url
 from publish_guard.flavors import Flavor
 from publish_guard.npm.body_scan import Received
@@ -162,10 +169,10 @@ class PublishService:
             assert isinstance(result, Retry)
             log.info("dev_version_taken", package=candidate.package, version=result.version)
         raise GuardError(
-            "DEV_ALLOCATION_FAILED",
-            package=candidate.package,
-            version=candidate.parsed.version,
-            attempts=MAX_ATTEMPTS,
+            DEV_ALLOCATION_FAILED,
+            DevAllocationFailed(
+                package=candidate.package, version=candidate.parsed.version, attempts=MAX_ATTEMPTS
+            ),
         )
 
     async def _claimed(self, decision: Forward) -> Forward:
@@ -216,12 +223,12 @@ class PublishService:
                 return read  # read while the body arrived
             return await asyncio.to_thread(read_package, parsed.tarball.data, self.limits)
         except TarballError as exc:
-            code = "TARBALL_TOO_LARGE" if exc.too_large else "TARBALL_INVALID"
+            text = TARBALL_TOO_LARGE if exc.too_large else TARBALL_INVALID
             raise GuardError(
-                code,
-                package=parsed.name.full,
-                version=parsed.version,
-                detail=_detail(str(exc)),
+                text,
+                BadTarball(
+                    package=parsed.name.full, version=parsed.version, detail=_detail(str(exc))
+                ),
                 body={"reason": "tarball"},
             ) from None
 

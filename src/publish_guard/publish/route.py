@@ -15,6 +15,25 @@ from aiohttp import web
 
 from publish_guard.config import Settings
 from publish_guard.explain import GuardError
+from publish_guard.explain.codes.network import SHARED_STATE_DOWN, SharedStateUnreachable
+from publish_guard.explain.codes.publishes import (
+    INVALID_PUBLISH,
+    LOCK_BUSY,
+    InvalidPublish,
+    PackageLocked,
+)
+from publish_guard.explain.codes.requests import (
+    METADATA_ONLY,
+    PUBLISH_TO_REV,
+    PUBLISHES_BUSY,
+    UNKNOWN_WRITE,
+    UPDATE_UNCHECKED,
+    MetadataOnly,
+    PublishesBusy,
+    PublishToRev,
+    UnknownWrite,
+    UpdateUnchecked,
+)
 from publish_guard.keys import PUBLISHER, SETTINGS, TARGET, VIA_DEV_PREFIX
 from publish_guard.npm.body_scan import Received
 from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
@@ -71,9 +90,8 @@ async def registry(request: web.Request) -> web.StreamResponse:
     ):
         return await passthrough(request)
     raise GuardError(
-        "UNKNOWN_WRITE",
-        method=request.method[:16],
-        target=redact_path(request.raw_path[:200]),
+        UNKNOWN_WRITE,
+        UnknownWrite(method=request.method[:16], target=redact_path(request.raw_path[:200])),
         headers={"Allow": "GET, HEAD, OPTIONS"},
     )
 
@@ -165,7 +183,8 @@ async def _read_and_check(
             versions = doc.get("versions")
             shown = ", ".join(map(str, versions)) if isinstance(versions, dict) else "?"
             raise GuardError(
-                "PUBLISH_TO_REV", package=path_name, rev=write.path.rev or "", version=shown
+                PUBLISH_TO_REV,
+                PublishToRev(package=path_name, rev=write.path.rev or "", version=shown),
             )
         return await _metadata_update(request, write, doc, body.sent)
     if write.kind is WriteKind.DOCUMENT_PUT and not is_publish_attempt(doc):
@@ -174,7 +193,9 @@ async def _read_and_check(
         name = parse_name(path_name, strict=False)
         parsed = parse_publish_body(doc, path_name=name, known=known)
     except InvalidPackageName as exc:
-        raise GuardError("INVALID_PUBLISH", package=path_name, detail=str(exc)) from None
+        raise GuardError(
+            INVALID_PUBLISH, InvalidPublish(package=path_name, detail=str(exc))
+        ) from None
     except PublishBodyError as exc:
         raise _invalid(path_name, exc) from None
     assert is_publish_body(doc)
@@ -215,15 +236,14 @@ async def _metadata_update(
                     else f"the registry answered HTTP {lookup.status}"
                 )
                 raise GuardError(
-                    "UPDATE_UNCHECKED",
-                    package=write.package,
-                    cause=cause,
+                    UPDATE_UNCHECKED,
+                    UpdateUnchecked(package=write.package, cause=cause),
                     headers={"Retry-After": "5"},
                 )
             problems = update_problems(doc, lookup.document, _tarball_bases(settings))
             if problems:
                 raise GuardError(
-                    "METADATA_ONLY", package=write.package, problems=", ".join(problems)
+                    METADATA_ONLY, MetadataOnly(package=write.package, problems=", ".join(problems))
                 )
         if not await lock.still_held():
             raise SharedStateDown("the package's lock could not be kept")
@@ -244,25 +264,24 @@ def _tarball_bases(settings: Settings) -> tuple[tuple[str, str], ...]:
 def _shared_down(down: SharedStateDown, what: str) -> GuardError:
     log.warning("shared_state_down", detail=down.detail)
     return GuardError(
-        "SHARED_STATE_DOWN", what=what, detail=down.detail, headers={"Retry-After": "5"}
+        SHARED_STATE_DOWN,
+        SharedStateUnreachable(what=what, detail=down.detail),
+        headers={"Retry-After": "5"},
     )
 
 
 def _lock_busy(busy: LockBusy) -> GuardError:
     return GuardError(
-        "LOCK_BUSY",
-        package=busy.package,
-        seconds=f"{busy.seconds:g}",
+        LOCK_BUSY,
+        PackageLocked(package=busy.package, seconds=f"{busy.seconds:g}"),
         headers={"Retry-After": "5"},
     )
 
 
 def _busy(limit: int, wanted: int, wait: float) -> GuardError:
     return GuardError(
-        "PUBLISHES_BUSY",
-        held=human_size(limit),
-        size=human_size(wanted),
-        seconds=f"{wait:g}",
+        PUBLISHES_BUSY,
+        PublishesBusy(held=human_size(limit), size=human_size(wanted), seconds=f"{wait:g}"),
         headers={"Retry-After": "5"},
     )
 
@@ -279,7 +298,9 @@ def _dev_publish_check(package: str) -> web.Response:
 
 def _invalid(package: str, exc: PublishBodyError) -> GuardError:
     return GuardError(
-        "INVALID_PUBLISH", package=package, detail=exc.message, body={"reason": exc.code}
+        INVALID_PUBLISH,
+        InvalidPublish(package=package, detail=exc.message),
+        body={"reason": exc.code},
     )
 
 

@@ -12,6 +12,9 @@ from aiohttp.typedefs import Handler
 
 from publish_guard import __version__
 from publish_guard.catalogue import TEMPLATES, setup_templates
+from publish_guard.explain import GuardError
+from publish_guard.explain.codes.requests import STATUS_TOKEN
+from publish_guard.explain.text import NoFacts
 from publish_guard.keys import DETECTION, HEALTH, SETTINGS, SHARED, UPSTREAM
 from publish_guard.status.chart import timeline_chart
 from publish_guard.status.recorder import BOARD, METRICS
@@ -106,9 +109,9 @@ def _token_only(handler: Handler) -> Handler:
     async def guarded(request: web.Request) -> web.StreamResponse:
         token = request.app[SETTINGS].status_token
         if token and not _authorised(request, token):
-            return web.json_response(
-                {"error": "the status page needs the guard's status token", "code": "STATUS_TOKEN"},
-                status=401,
+            raise GuardError(
+                STATUS_TOKEN,
+                NoFacts(),
                 headers={"WWW-Authenticate": 'Basic realm="publish-guard status", charset="UTF-8"'},
             )
         return await handler(request)

@@ -10,6 +10,12 @@ signature covers the tarball.
 from __future__ import annotations
 
 from publish_guard.explain import GuardError
+from publish_guard.explain.codes.publishes import (
+    DEV_MODE_OFF,
+    DEV_PROVENANCE,
+    DevModeOff,
+    DevProvenance,
+)
 from publish_guard.npm.dev import DEFAULT_TAG, dev_version, next_dev_number
 from publish_guard.npm.documents import existing_versions, unpublished_versions
 from publish_guard.publish.devmode import DEV_PREFIX, dev_trigger
@@ -29,14 +35,17 @@ def dev_mode(candidate: Candidate, facts: Facts) -> Outcome:
     reason = dev_trigger(settings, parsed.name, parsed.tag, candidate.via_dev_prefix)
     if reason is None:
         if candidate.via_dev_prefix:
-            return Refuse(GuardError("DEV_MODE_OFF", package=candidate.package, dev_url=DEV_PREFIX))
+            off = DevModeOff(package=candidate.package, dev_url=DEV_PREFIX)
+            return Refuse(GuardError(DEV_MODE_OFF, off))
         return Continue()
     document = facts.document or {}
     if settings.dev_mode == "on-conflict" and not facts.verdict(parsed.version).taken:
         return Continue()  # publish it as it is
     if parsed.extra_attachments:
         return Refuse(
-            GuardError("DEV_PROVENANCE", package=candidate.package, version=parsed.version)
+            GuardError(
+                DEV_PROVENANCE, DevProvenance(package=candidate.package, version=parsed.version)
+            )
         )
     # a number whose version was unpublished is not handed out again, even where the registry
     # would take it: the document's ``time`` remembers it when the shared state may not

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from publish_guard.explain import GuardError
+from publish_guard.explain.codes.publishes import MANIFEST_MISMATCH, ManifestMismatch
 from publish_guard.npm.manifest_check import mismatches
 from publish_guard.publish.policies.outcomes import Candidate, Continue, Facts, Outcome, Refuse
 
@@ -21,10 +22,10 @@ def agrees_with_tarball(candidate: Candidate, facts: Facts) -> Outcome:
         )
     return Refuse(
         GuardError(
-            "MANIFEST_MISMATCH",
-            package=candidate.package,
-            version=candidate.parsed.version,
-            fields=fields,
+            MANIFEST_MISMATCH,
+            ManifestMismatch(
+                package=candidate.package, version=candidate.parsed.version, fields=fields
+            ),
             body={"fields": differ},
         )
     )
