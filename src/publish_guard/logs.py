@@ -67,7 +67,8 @@ def bind_request(request_id: str) -> None:
     and from now on every line carries ``request_id`` (already scrubbed by the caller)."""
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=request_id)
-    _PACKAGE_FIELDS.set(({}, ""))
+    if _PACKAGE_FIELDS.get()[1]:
+        _PACKAGE_FIELDS.set(({}, ""))
 
 
 def bind_package(
