@@ -16,5 +16,5 @@ bench:
 	@.venv/bin/python -m bench
 
 lint:
-	@scripts/bootstrap python
+	@scripts/bootstrap dev
 	@.venv/bin/ruff check src tests bench && .venv/bin/ruff format --check src tests bench && .venv/bin/mypy

@@ -182,6 +182,8 @@ def instructions(
         [
             "publish-guard demo is running",
             f"  guard (point npm here):  {guard_url}",
+            f"  status page:             {guard_url}-/guard/",
+            "                           (after the tries below: every publish, its outcome, why)",
             f"  registry behind it:      {upstream_url}",
             f"                           (emulated Artifactory, local repository {DEMO_REPO})",
             f"  storage:                 {storage}",

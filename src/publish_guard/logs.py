@@ -1,8 +1,14 @@
-"""Structured logs: JSON lines when not on a terminal, readable lines on one; never a secret."""
+"""Structured logs: JSON lines when not on a terminal, readable lines on one; never a secret.
+
+Every line a request leads to carries its ``request_id``, and ``package`` and ``version`` once a
+write knows them: they are bound in the request's context (``bind_request``, ``bind_package``),
+which the tasks it starts copy, and merged into each line by structlog.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import sys
 import time
@@ -12,7 +18,7 @@ from typing import Any, TextIO
 import orjson
 import structlog
 
-from publish_guard.redact import scrub
+from publish_guard.redact import scrub, scrub_text
 
 
 def _scrub_event(_: Any, __: str, event: MutableMapping[str, Any]) -> Mapping[str, Any]:
@@ -50,6 +56,35 @@ class AccessLines:
             self._stream.flush()
 
 
+# the fields ``bind_package`` bound in this request, and the same as JSON members
+_PACKAGE_FIELDS: contextvars.ContextVar[tuple[dict[str, str], str]] = contextvars.ContextVar(
+    "package_fields", default=({}, "")
+)
+
+
+def bind_request(request_id: str) -> None:
+    """Starts a request's log context: whatever an earlier request on this task bound is gone,
+    and from now on every line carries ``request_id`` (already scrubbed by the caller)."""
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    if _PACKAGE_FIELDS.get()[1]:
+        _PACKAGE_FIELDS.set(({}, ""))
+
+
+def bind_package(
+    package: str, version: str | None = None, original_version: str | None = None
+) -> None:
+    """From now on in this request every line also names the package it writes to, and the
+    version once known (as published; a dev rewrite's ``original_version`` beside it)."""
+    given = {"package": package, "version": version, "original_version": original_version}
+    bound = {key: scrub_text(value) for key, value in given.items() if value is not None}
+    structlog.contextvars.bind_contextvars(**bound)
+    fields = {**_PACKAGE_FIELDS.get()[0], **bound}
+    # the access line's own writer adds them as written here, once per binding
+    members = "".join(f',"{key}":{_text(value)}' for key, value in fields.items())
+    _PACKAGE_FIELDS.set((fields, members))
+
+
 _METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH"})
 _access: AccessLines | None = None  # JSON logs at info level or below: the fast writer
 _access_log = structlog.get_logger("publish_guard.access")
@@ -63,7 +98,7 @@ def log_request(
     seconds: float,
     upstream_status: int | None,
 ) -> None:
-    """One line per request (``path`` already redacted)."""
+    """One line per request (``path`` already redacted), with the package fields it bound."""
     duration_ms = round(seconds * 1000, 2)
     if _access is None:
         _access_log.info(
@@ -80,8 +115,8 @@ def log_request(
     _access.add(
         f'{{"request_id":{_text(request_id)},"method":{method_text},"path":{_text(path)},'
         f'"status":{status},"duration_ms":{duration_ms},'
-        f'"upstream_status":{"null" if upstream_status is None else upstream_status},'
-        f'"event":"request","level":"info","timestamp":"{_now()}"}}'
+        f'"upstream_status":{"null" if upstream_status is None else upstream_status}'
+        f'{_PACKAGE_FIELDS.get()[1]},"event":"request","level":"info","timestamp":"{_now()}"}}'
     )
 
 
@@ -153,8 +188,8 @@ def configure_logging(fmt: str = "auto", level: str = "info", stream: TextIO | N
 
 
 class _StdlibFormatter(logging.Formatter):
-    """A standard-library log record as one redacted line (JSON, or ``name: message``); its
-    traceback, if any, redacted too and folded into the line."""
+    """A standard-library log record as one redacted line (JSON with the request's bound fields,
+    or ``name: message``); its traceback, if any, redacted too and folded into the line."""
 
     def __init__(self, *, as_json: bool) -> None:
         super().__init__()
@@ -166,6 +201,7 @@ class _StdlibFormatter(logging.Formatter):
         if not self._json:
             return f"{record.name}: {message}" + (f"\n{trace}" if trace else "")
         event: dict[str, Any] = {
+            **scrub(structlog.contextvars.get_contextvars()),  # the request's, as on every line
             "event": message,
             "logger": record.name,
             "level": record.levelname.lower(),

@@ -25,7 +25,7 @@ from publish_guard.keys import (
     UPSTREAM_STATUS,
     VIA_DEV_PREFIX,
 )
-from publish_guard.logs import log_request
+from publish_guard.logs import bind_request, log_request
 from publish_guard.publish.devmode import DEV_PREFIX
 from publish_guard.redact import (
     bind_request_secrets,
@@ -50,9 +50,11 @@ def _request_id(request: web.Request) -> str:
 
 @web.middleware
 async def request_frame(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Bind a request id, check the target, answer every ``GuardError``, log one line."""
+    """Bind a request id (to the request and its log lines), check the target, answer every
+    ``GuardError``, log one line."""
     request_id = _request_id(request)
     request[REQUEST_ID] = request_id
+    bind_request(request_id)  # every log line of this request carries it
     bound = bind_request_secrets(secrets_of(request.headers, request.raw_path))
     started = time.perf_counter()
     status = 500

@@ -3,33 +3,25 @@ front of the emulated Artifactory), then find it all in headless Chromium's rend
 screenshot under ``build/screenshots/``), in ``status.json`` and in the metrics; the status
 token keeps those three closed while health stays open, and no secret shows on any of them.
 
-Chromium is Debian's ``chromium`` (``scripts/bootstrap`` installs it), driven over the DevTools
-protocol with aiohttp's websocket client: it answers the page's Basic challenge the way a person
-answers the browser's prompt, and takes full-page screenshots.
+Chromium is Debian's ``chromium`` (``scripts/bootstrap`` installs it), driven by playwright (no
+browser of its own): it answers the page's Basic challenge the way a person answers the browser's
+prompt, and takes full-page screenshots.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
-import json
-import math
-import os
 import secrets
 import shutil
-import signal
-import subprocess
-import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from types import TracebackType
-from typing import Any
 
-import aiohttp
 import pytest
+from playwright.sync_api import Browser, Page, Response, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from prometheus_client.parser import text_string_to_metric_families
 
 from publish_guard.registry import Registry, RegistryConfig, create_registry_app, make_publish_body
@@ -42,17 +34,7 @@ pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--remote-debugging-port=0",
-)
+CHROMIUM_FLAGS = ["--disable-gpu", "--disable-quic", "--disable-background-networking"]
 # a package name and a user-agent that would run script if the page did not escape them
 HOSTILE_NAME = '<img src=x onerror="window.pwned=1">'
 HOSTILE_PATH = HOSTILE_NAME.replace(" ", "%20")  # no package name: an unknown write
@@ -86,7 +68,6 @@ def test_the_status_page_shows_what_the_guard_did(
     artifactory: tuple[Registry, ServerThread],
     guard: GuardFactory,
     client: ClientFactory,
-    tmp_path: Path,
 ) -> None:
     if CHROMIUM is None:
         pytest.skip("Debian's chromium is not installed (scripts/bootstrap installs it)")
@@ -124,7 +105,7 @@ def test_the_status_page_shows_what_the_guard_did(
         closed = http_request("GET", base + path, headers={"accept": accept})
         assert closed.status == 401, path
         assert closed.headers["WWW-Authenticate"].startswith("Basic "), path
-    wrong_token = status_token[:-1] + ("x" if not status_token.endswith("x") else "y")
+    wrong_token = _wrong(status_token)
     wrong = http_request("GET", base + "-/guard/status.json", token=wrong_token)
     assert wrong.status == 401
     for path in ("-/guard/healthz", "-/guard/readyz"):
@@ -175,15 +156,21 @@ def test_the_status_page_shows_what_the_guard_did(
     assert metrics["publish_guard_upstream_up"] == [({}, 1.0)]
     assert metrics["publish_guard_publish_check_seconds_count"][0][1] >= 2
 
-    # the page in a real browser: a 401 challenge answered at its prompt, then the rendered DOM
-    with _Chromium(tmp_path / "chromium") as chromium:
-        challenges = chromium.open(base + "-/guard/", username="ops", password=status_token)
-        page = chromium.evaluate(READ_PAGE)
+    # the page in a real browser: its prompt for the 401's Basic challenge, unanswered then
+    # answered, and the rendered DOM
+    page_url = base + "-/guard/"
+    with _chromium() as browser:
+        with pytest.raises(PlaywrightError, match="ERR_INVALID_AUTH_CREDENTIALS"):
+            _open(browser, page_url, None, width=1280)  # no page without the token
+        answered, desktop = _open(browser, page_url, status_token, width=1280)
+        assert answered.status == 200
+        page = desktop.evaluate(READ_PAGE)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        chromium.screenshot(SCREENSHOTS / "status.png", width=1280)
-        chromium.screenshot(SCREENSHOTS / "status-dark.png", width=1280, dark=True)
-        chromium.screenshot(SCREENSHOTS / "status-phone.png", width=390, mobile=True)
-    assert [c["scheme"].lower() for c in challenges] == ["basic"]
+        desktop.screenshot(path=SCREENSHOTS / "status.png", full_page=True)
+        desktop.emulate_media(color_scheme="dark")
+        desktop.screenshot(path=SCREENSHOTS / "status-dark.png", full_page=True)
+        _, phone = _open(browser, page_url, status_token, width=390, mobile=True)
+        phone.screenshot(path=SCREENSHOTS / "status-phone.png", full_page=True)
     assert page["refresh"] == "10"
     assert page["tiles"] == expected
     assert page["legend"] == expected
@@ -240,153 +227,35 @@ def _metrics(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
     return samples
 
 
-class _Chromium:
-    """Headless Chromium over the DevTools protocol; its calls block, the browser runs beside."""
+def _wrong(token: str) -> str:
+    """A token of the same length that differs from ``token`` in its last character."""
+    return token[:-1] + ("y" if token.endswith("x") else "x")
 
-    def __init__(self, profile: Path) -> None:
-        assert CHROMIUM is not None
-        profile.mkdir(parents=True)
-        self._log = (profile.parent / "chromium.log").open("wb")
-        self._process = subprocess.Popen(
-            [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, ended as one
-        )
-        self._profile = profile
-        self._loop = asyncio.new_event_loop()
-        self._session: aiohttp.ClientSession | None = None
-        self._socket: aiohttp.ClientWebSocketResponse | None = None
-        self._ids = 0
-        self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
-        self._events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self._reader: asyncio.Task[None] | None = None
 
-    def __enter__(self) -> _Chromium:
+@contextmanager
+def _chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by playwright."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
-            self._run(self._connect())
-        except BaseException:
-            self.close()
-            raise
-        return self
+            yield browser
+        finally:
+            browser.close()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
-    def open(self, url: str, *, username: str, password: str) -> list[dict[str, Any]]:
-        """Loads ``url``, answering each auth challenge as a person at the prompt would;
-        returns the challenges seen."""
-        challenges: list[dict[str, Any]] = self._run(self._open(url, username, password))
-        return challenges
-
-    def evaluate(self, expression: str) -> Any:
-        answer = self._run(
-            self._send("Runtime.evaluate", expression=expression, returnByValue=True)
-        )
-        assert "exceptionDetails" not in answer, answer
-        return answer["result"].get("value")
-
-    def screenshot(
-        self, path: Path, *, width: int, mobile: bool = False, dark: bool = False
-    ) -> None:
-        """The whole page at ``width`` CSS pixels, in light or dark mode, as PNG."""
-        path.write_bytes(self._run(self._screenshot(width, mobile, dark)))
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self._run(self._disconnect())
-        self._loop.close()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self._process.pid, signal.SIGTERM)
-        try:
-            self._process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self._process.pid, signal.SIGKILL)
-            self._process.wait()
-        self._log.close()
-
-    def _run(self, coroutine: Any) -> Any:
-        return self._loop.run_until_complete(asyncio.wait_for(coroutine, 30))
-
-    async def _connect(self) -> None:
-        port_file = self._profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 20
-        while not port_file.is_file() or not port_file.read_text().strip():
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                log = (self._profile.parent / "chromium.log").read_text(errors="replace")
-                raise AssertionError(f"chromium did not start:\n{log[-3000:]}")
-            await asyncio.sleep(0.05)
-        port = int(port_file.read_text().split()[0])
-        self._session = aiohttp.ClientSession(trust_env=False)
-        async with self._session.get(f"http://127.0.0.1:{port}/json/list") as answer:
-            targets = await answer.json()
-        page = next(target for target in targets if target["type"] == "page")
-        self._socket = await self._session.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0)
-        self._reader = asyncio.create_task(self._read(self._socket))
-
-    async def _disconnect(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-        if self._socket is not None:
-            await self._socket.close()
-        if self._session is not None:
-            await self._session.close()
-
-    async def _read(self, socket: aiohttp.ClientWebSocketResponse) -> None:
-        async for message in socket:
-            data = json.loads(message.data)
-            if "id" in data:
-                self._pending.pop(data["id"]).set_result(data)
-            else:
-                self._events.put_nowait(data)
-
-    async def _send(self, method: str, **params: Any) -> dict[str, Any]:
-        assert self._socket is not None
-        self._ids += 1
-        answer = self._pending[self._ids] = self._loop.create_future()
-        await self._socket.send_json({"id": self._ids, "method": method, "params": params})
-        data = await answer
-        assert "error" not in data, (method, data["error"])
-        result: dict[str, Any] = data["result"]
-        return result
-
-    async def _open(self, url: str, username: str, password: str) -> list[dict[str, Any]]:
-        await self._send("Page.enable")
-        await self._send("Fetch.enable", handleAuthRequests=True)
-        navigation = asyncio.create_task(self._send("Page.navigate", url=url))
-        challenges = []
-        while True:
-            event = await self._events.get()
-            params = event.get("params", {})
-            if event["method"] == "Fetch.requestPaused":
-                await self._send("Fetch.continueRequest", requestId=params["requestId"])
-            elif event["method"] == "Fetch.authRequired":
-                challenges.append(params["authChallenge"])
-                answer = {"response": "ProvideCredentials", "username": username}
-                await self._send(
-                    "Fetch.continueWithAuth",
-                    requestId=params["requestId"],
-                    authChallengeResponse={**answer, "password": password},
-                )
-            elif event["method"] == "Page.loadEventFired":
-                break
-        await navigation
-        await self._send("Fetch.disable")
-        return challenges
-
-    async def _screenshot(self, width: int, mobile: bool, dark: bool) -> bytes:
-        scheme = {"name": "prefers-color-scheme", "value": "dark" if dark else "light"}
-        await self._send("Emulation.setEmulatedMedia", features=[scheme])
-        viewport = {"width": width, "deviceScaleFactor": 1, "mobile": mobile}
-        await self._send("Emulation.setDeviceMetricsOverride", height=800, **viewport)
-        layout = await self._send("Page.getLayoutMetrics")
-        height = math.ceil(layout["cssContentSize"]["height"])
-        await self._send("Emulation.setDeviceMetricsOverride", height=height, **viewport)
-        shot = await self._send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
-        return base64.b64decode(shot["data"])
+def _open(
+    browser: Browser, url: str, password: str | None, *, width: int, mobile: bool = False
+) -> tuple[Response, Page]:
+    """Loads ``url`` at ``width`` CSS pixels in a browser context of its own; ``password``
+    answers an auth challenge as a person at the browser's prompt would (the browser sends it
+    only when challenged), ``None`` leaves the prompt unanswered."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 800},
+        device_scale_factor=1,
+        is_mobile=mobile,
+        http_credentials=None if password is None else {"username": "ops", "password": password},
+    )
+    page = context.new_page()
+    answer = page.goto(url, wait_until="load")
+    assert answer is not None
+    return answer, page

@@ -131,10 +131,13 @@ def test_demo_publishes_and_installs_through_the_guard(
     token = re.search(r"^  //\S+:_authToken=(\S+)$", out, re.M)
     package = re.search(r"^  cd (\S+)$", out, re.M)
     upstream = re.search(r"registry behind it:\s+(\S+)", out)
+    status_page = re.search(r"status page:\s+(\S+)", out)
     assert guard, out
     assert token, out
     assert package, out
     assert upstream, out
+    assert status_page, out
+    assert status_page.group(1) == guard.group(1) + "-/guard/"
     assert upstream.group(1).endswith("/artifactory/api/npm/npm-local/")
     npmrc = re.search(r"export NPM_CONFIG_USERCONFIG=(\S+)", out)
     assert npmrc
@@ -147,6 +150,13 @@ def test_demo_publishes_and_installs_through_the_guard(
     manifest = installed_manifest(project, "hello-publish-guard")
     assert manifest is not None
     assert manifest["version"] == "1.0.0"
+
+    # the status page it points at, as a browser asks for it, shows that publish
+    browser = {"Accept": "text/html"}
+    page_request = urllib.request.Request(status_page.group(1), headers=browser)  # noqa: S310
+    with urllib.request.urlopen(page_request, timeout=10) as page:  # noqa: S310 - loopback
+        assert page.status == 200
+        assert "hello-publish-guard@1.0.0" in page.read().decode()
 
     assert demo.stop() == 0
     assert not Path(package.group(1)).exists()  # the temporary folder is gone

@@ -35,6 +35,7 @@ from publish_guard.explain.codes.requests import (
     UpdateUnchecked,
 )
 from publish_guard.keys import PUBLISHER, SETTINGS, TARGET, VIA_DEV_PREFIX
+from publish_guard.logs import bind_package
 from publish_guard.npm.body_scan import Received
 from publish_guard.npm.names import InvalidPackageName, PackageName, parse_name
 from publish_guard.npm.publish_body import is_publish_body, parse_publish_body
@@ -101,6 +102,7 @@ async def _package_write(request: web.Request, write: Write) -> web.StreamRespon
     publishes. Its (small) body is read first, so that a client dribbling it never holds the
     package's lock."""
     assert write.package is not None
+    bind_package(write.package)
     note(request, write.package).write = True
     service, settings = request.app[PUBLISHER], request.app[SETTINGS]
     held = Reservation(service.budget)
@@ -133,6 +135,7 @@ async def _checked_write(request: web.Request, write: Write) -> web.StreamRespon
     for inspection if it came encoded, and checked; what is forwarded is the body as sent."""
     assert write.package is not None
     path_name = write.package
+    bind_package(path_name)  # before the early look-up, whose task copies the context
     note(request, path_name)
     what = "update" if write.kind is WriteKind.DOCUMENT_UPDATE else "publish"
     codings = check_framing(request, what, path_name)
@@ -201,6 +204,7 @@ async def _read_and_check(
     assert is_publish_body(doc)
     publish_note = note(request, path_name)
     publish_note.package, publish_note.version = parsed.name.full, parsed.version
+    bind_package(parsed.name.full, parsed.version)
     published = await request.app[PUBLISHER].publish(
         request,
         request[TARGET].relative,
@@ -213,6 +217,8 @@ async def _read_and_check(
     publish_note.version = published.version
     publish_note.outcome = published.outcome
     publish_note.original_version = published.original_version
+    if published.original_version is not None:
+        bind_package(parsed.name.full, published.version, published.original_version)
     return published.response
 
 
