@@ -11,6 +11,13 @@ def test_credentials_in_text_are_replaced() -> None:
         assert secret not in out
 
 
+def test_a_placeholder_an_explanation_shows_is_kept_and_a_value_after_it_is_not() -> None:
+    hint = "(put a token in .npmrc as //g/:_authToken=<token>); or _authToken=${NPM_TOKEN}."
+    assert scrub_text(hint) == hint
+    for secret in ("_authToken=<token>s3cr3t", "_authToken=${NPM_TOKEN}s3cr3t", "token=<a>b>c"):
+        assert scrub_text(secret).endswith(REDACTED), secret
+
+
 def test_secret_keys_are_redacted_recursively() -> None:
     data = {
         "headers": {"Authorization": "x", "npm-otp": "123456", "accept": "json"},

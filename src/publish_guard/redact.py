@@ -91,9 +91,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         rf"\1{REDACTED}",
     ),
-    # key=value and key: value in free text ("_authToken=…", "token: …")
+    # key=value and key: value in free text ("_authToken=…", "token: …"), but a placeholder
+    # ("_authToken=<token>", "${NPM_TOKEN}") that an explanation tells users to write
     (
-        re.compile(rf"(?i)((?<![A-Za-z0-9])(?:{_SECRET_NAMES})\"?\s*[=:]\s*\"?)[^\s\"&,;]+"),
+        re.compile(
+            rf"(?i)((?<![A-Za-z0-9])(?:{_SECRET_NAMES})\"?\s*[=:]\s*\"?)"
+            r"(?!(?:<[a-z][\w -]*>|\$\{[A-Z][A-Z0-9_]*\})(?:$|[\s\"&,;).]))[^\s\"&,;]+"
+        ),
         rf"\1{REDACTED}",
     ),
 )
