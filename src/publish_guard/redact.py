@@ -174,7 +174,11 @@ _TOKEN_PATHS = ("-/user/token/", "-/npm/v1/tokens/token/")
 def redact_path(raw_target: str) -> str:
     """A request target (path, and query if any) safe to show: tokens in the path and secret
     query parameters replaced. A path that names a token however it is spelt (``%2F`` for a
-    slash, another case) is shown only up to where the token starts."""
+    slash, another case) is shown only up to where the token starts; the request's own secrets
+    (``bind_request_secrets``) wherever they are in it."""
+    for secret in _REQUEST_SECRETS.get():
+        if secret in raw_target:
+            raw_target = raw_target.replace(secret, REDACTED)
     if "?" not in raw_target and "%" not in raw_target and "token" not in raw_target.lower():
         return raw_target  # nearly every read: nothing that could hide a secret
     path, sep, query = raw_target.partition("?")

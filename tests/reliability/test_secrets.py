@@ -73,6 +73,17 @@ def test_no_secret_reaches_any_output(
         )
     )
     answers.append(http_request("GET", url + f"-/whoami?token={alice.token}", token=alice.token))
+    # a token pasted where a package name goes (a registry URL with the token in its path)
+    answers.append(http_request("GET", url + f"{alice.token}/{name}", token=alice.token))
+    answers.append(
+        http_request(
+            "PUT",
+            url + alice.token,
+            data=body,
+            token=alice.token,
+            headers={"content-type": "application/json"},
+        )
+    )
 
     auth = {"authorization": f"Bearer {STATUS_TOKEN}"}
     page = http_request("GET", url + "-/guard/", headers=auth)
