@@ -135,7 +135,8 @@ def unprefixed(target: Target, base_path: str) -> Target:
 def guard_error_response(request: web.Request, error: GuardError) -> web.Response:
     body = scrub(error_body(error, request_id=request.get(REQUEST_ID, "-")))
     response = web.json_response(body, status=error.status, dumps=_dumps)
-    response.headers["npm-notice"] = scrub(error.hint)
+    if error.hint:  # an answer npm expects (a dev publish's read) has nothing to print
+        response.headers["npm-notice"] = scrub(error.hint)
     response.headers.update(error.headers)
     return response
 

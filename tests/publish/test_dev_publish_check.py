@@ -66,7 +66,10 @@ async def test_the_publish_check_through_the_dev_url_sees_no_versions(rig: RigFa
 
     check = await r.guard.get("/-/dev/widget", headers=r.headers(**PUBLISH))
     assert check.status == 404
-    assert "-dev.N" in (await check.json())["error"]
+    answer = await check.json()
+    assert answer["code"] == "DEV_PUBLISH_CHECK"
+    assert "-dev.N" in answer["error"]
+    assert "npm-notice" not in check.headers  # npm expects this "not found": nothing to print
     assert len(r.registry.journal.find(method="GET")) == gets_before  # answered by the guard
 
     plain = await r.guard.get("/widget", headers=r.headers(**PUBLISH))  # not a dev publish

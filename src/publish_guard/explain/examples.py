@@ -35,7 +35,7 @@ class RenderedExample:
     error: str
     hint: str
     answer: dict[str, Any]  # the JSON body the guard sends
-    npm_output: tuple[str, ...] = field(default=())  # empty where npm never asks (probes)
+    npm_output: tuple[str, ...] = field(default=())  # empty: probes ask, or npm prints nothing
 
     @property
     def request(self) -> str:
@@ -50,7 +50,8 @@ def render_example(code: str) -> RenderedExample:
     url = target if target.startswith(("http://", "https://")) else f"{GUARD_URL}{target}"
     reason = HTTPStatus(error.status).phrase
     lines: tuple[str, ...] = ()
-    if not target.startswith("/-/guard/"):
+    # probes, not npm, ask the guard's own routes; an answer without a hint is one npm expects
+    if not target.startswith("/-/guard/") and error.hint:
         lines = npm_error_lines(
             method,
             url,

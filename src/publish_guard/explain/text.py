@@ -42,10 +42,12 @@ class Text(Generic[F]):
     status: int
     error: str
     hint: str
+    clause: str = ""  # what went wrong as a clause ("… was NOT published: <clause>"), if needed
 
     def __post_init__(self) -> None:
         known = {field.name for field in fields(self.facts)}
-        missing = (placeholders(self.error) | placeholders(self.hint)) - known
+        used = placeholders(self.error) | placeholders(self.hint) | placeholders(self.clause)
+        missing = used - known
         if missing:
             raise TypeError(f"{self.code}: {self.facts.__name__} has no {sorted(missing)}")
 
@@ -53,6 +55,12 @@ class Text(Generic[F]):
         """The error line and the hint, filled with ``facts``, each on one line."""
         values = facts.as_dict()
         return one_line(self.error.format_map(values)), one_line(self.hint.format_map(values))
+
+    def render_clause(self, facts: F) -> str:
+        """``clause`` filled with ``facts`` (the error line where the code has none)."""
+        if not self.clause:
+            return self.render(facts)[0]
+        return one_line(self.clause.format_map(facts.as_dict()))
 
 
 def placeholders(template: str) -> set[str]:

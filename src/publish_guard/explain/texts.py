@@ -45,6 +45,7 @@ TEXTS: dict[str, Text[Any]] = {
         registry.UPSTREAM_REJECTED,
         publishes.DEV_PROVENANCE,
         publishes.DEV_MODE_OFF,
+        publishes.DEV_PUBLISH_CHECK,
         publishes.DEV_ALLOCATION_FAILED,
         requests.UNKNOWN_WRITE,
         requests.PUBLISH_TO_REV,

@@ -58,16 +58,6 @@ def upstream_facts(answer: UpstreamAnswer, flavor: Flavor) -> dict[str, Any]:
 
 def short_cause(failure: GuardError, answer: UpstreamAnswer | None = None) -> str:
     """What went wrong, as a clause to follow "was NOT published: "."""
-    facts = failure.facts
-    host = facts.get("host", "the registry")
     if answer is not None:
         return f"the registry answered {answer.status} {answer.reason}".strip()
-    causes = {
-        "UPSTREAM_TIMEOUT": f"{host} did not answer within {facts.get('seconds', '?')}s",
-        "UPSTREAM_DROPPED": f"the connection to {host} was lost ({facts.get('detail', '?')})",
-        "UPSTREAM_REFUSED": f"{host} refused the connection",
-        "UPSTREAM_DNS": f"{host} could not be resolved ({facts.get('errno', '?')})",
-        "UPSTREAM_TLS": f"the TLS certificate of {host} could not be verified",
-        "UPSTREAM_PROTOCOL": f"{host} sent an answer the guard cannot use",
-    }
-    return causes.get(failure.code, failure.error)
+    return failure.text.render_clause(failure.record)

@@ -17,8 +17,10 @@ from publish_guard.config import Settings
 from publish_guard.explain import GuardError
 from publish_guard.explain.codes.network import SHARED_STATE_DOWN, SharedStateUnreachable
 from publish_guard.explain.codes.publishes import (
+    DEV_PUBLISH_CHECK,
     INVALID_PUBLISH,
     LOCK_BUSY,
+    DevPublishCheck,
     InvalidPublish,
     PackageLocked,
 )
@@ -76,7 +78,7 @@ async def registry(request: web.Request) -> web.StreamResponse:
             request.get(VIA_DEV_PREFIX, False),
         )
         if hidden is not None:
-            return _dev_publish_check(hidden)
+            raise _dev_publish_check(hidden)
         return await passthrough(request)
     write = classify(request.method, relative)
     if write.kind is WriteKind.QUERY:
@@ -292,14 +294,10 @@ def _busy(limit: int, wanted: int, wait: float) -> GuardError:
     )
 
 
-def _dev_publish_check(package: str) -> web.Response:
+def _dev_publish_check(package: str) -> GuardError:
     """npm 11's read before a dev publish: "not found", so that it sends the PUT (npm ignores
     this answer's body, and a 404 is what it expects for a new package)."""
-    error = (
-        f"publish-guard dev mode: the versions of {package} are not shown to the publish's own "
-        "check; the guard picks the next free -dev.N version"
-    )
-    return web.json_response({"error": error}, status=404)
+    return GuardError(DEV_PUBLISH_CHECK, DevPublishCheck(package=package))
 
 
 def _invalid(package: str, exc: PublishBodyError) -> GuardError:

@@ -27,6 +27,7 @@ UPSTREAM_DNS: Final = Text(
     "guard-to-registry hop failed, not your connection to the guard",
     "Ask the guard's operator to check the upstream URL ({upstream}) and the guard's DNS; "
     "retrying later is safe.",
+    clause="{host} could not be resolved ({errno})",
 )
 
 
@@ -43,6 +44,7 @@ UPSTREAM_REFUSED: Final = Text(
     "(is the registry running?)",
     "Ask the guard's operator to check that the registry at {upstream} is up; retrying later "
     "is safe.",
+    clause="{host} refused the connection",
 )
 
 
@@ -65,6 +67,7 @@ UPSTREAM_TLS: Final = Text(
     "publish-guard could not verify the TLS certificate of the upstream registry {host}: {detail}",
     "Ask the guard's operator to give the guard the registry's CA bundle; never turn "
     "verification off.",
+    clause="the TLS certificate of {host} could not be verified",
 )
 
 
@@ -82,6 +85,7 @@ UPSTREAM_TIMEOUT: Final = Text(
     "publish-guard gave up on the upstream registry {host}: {phase} took longer than {seconds}s",
     "The registry at {upstream} is slow or stuck; retry later, or ask the operator to raise "
     "the guard's {setting}.",
+    clause="{host} did not answer within {seconds}s",
 )
 UPSTREAM_DROPPED: Final = Text(
     "UPSTREAM_DROPPED",
@@ -90,6 +94,7 @@ UPSTREAM_DROPPED: Final = Text(
     "publish-guard lost the connection to the upstream registry {host} before it answered "
     "({detail})",
     "The registry at {upstream} closed the connection; retry later.",
+    clause="the connection to {host} was lost ({detail})",
 )
 UPSTREAM_PROTOCOL: Final = Text(
     "UPSTREAM_PROTOCOL",
@@ -97,6 +102,7 @@ UPSTREAM_PROTOCOL: Final = Text(
     502,
     "publish-guard got an answer from the upstream registry {host} that it cannot use ({detail})",
     "Check that {upstream} is the npm API URL of the registry, not another service.",
+    clause="{host} sent an answer the guard cannot use",
 )
 
 

@@ -148,6 +148,21 @@ DEV_MODE_OFF: Final = Text(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DevPublishCheck(Facts):
+    package: str
+
+
+DEV_PUBLISH_CHECK: Final = Text(
+    "DEV_PUBLISH_CHECK",
+    DevPublishCheck,
+    404,
+    "publish-guard dev mode: the versions of {package} are not shown to the publish's own "
+    "check; the guard picks the next free -dev.N version",
+    "",  # npm expects this "not found" and goes on with the publish: nothing to print
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DevAllocationFailed(PackageVersion):
     attempts: int
 
