@@ -119,3 +119,44 @@ def test_no_secret_reaches_any_output(
     ]
     assert leaks == []
     assert '"event":"request"' in outputs["log"].replace(" ", "")
+
+
+def test_a_request_id_quoting_the_requests_own_secret_is_redacted(
+    setup: tuple[Registry, str, Path],
+) -> None:
+    """A client's X-Request-Id goes into every log line and the status board: one that quotes
+    the request's own password or one-time password must not carry it there."""
+    registry, url, log = setup
+    dave = registry.add_user("dave", "dave-secret-password", otp=True)
+    otp = registry.otp("dave")
+    basic = base64.b64encode(f"dave:{dave.password}".encode()).decode()
+    name = unique_name("request-id")
+    published = http_request(
+        "PUT",
+        url + name,
+        json=make_publish_body(name, "1.0.0"),
+        headers={
+            "authorization": f"Basic {basic}",
+            "npm-otp": otp,
+            "x-request-id": dave.password,
+        },
+    )
+    checked = http_request(
+        "GET",
+        url + f"-/guard/check/{name}/1.0.0",
+        headers={"authorization": f"Bearer {dave.token}", "npm-otp": otp, "x-request-id": otp},
+    )
+    assert published.status == 200
+    assert checked.status == 200
+    assert checked.json()["publishable"] is False
+
+    status = http_request(
+        "GET", url + "-/guard/status.json", headers={"authorization": f"Bearer {STATUS_TOKEN}"}
+    )
+    text = settled_log(log, status)
+    assert name in text
+    for where, output in {"log": text, "status.json": status.text}.items():
+        assert dave.password not in output, where
+        assert otp not in output, where
+    for answer in (published, checked):
+        assert answer.headers["x-request-id"] not in (dave.password, otp)
