@@ -160,3 +160,23 @@ def test_a_request_id_quoting_the_requests_own_secret_is_redacted(
         assert otp not in output, where
     for answer in (published, checked):
         assert answer.headers["x-request-id"] not in (dave.password, otp)
+
+
+def test_an_npm_token_in_a_path_is_redacted_even_when_the_request_sends_another(
+    setup: tuple[Registry, str, Path],
+) -> None:
+    """A token pasted where a package name goes, by a request that authenticates otherwise (or
+    not at all): the access line shows the path without it."""
+    registry, url, log = setup
+    erin = registry.add_user("erin", "erin-secret-password")
+    pasted = "npm_" + "P4st3d" * 6
+    read = http_request("GET", url + f"{pasted}/widget", token=erin.token)
+    anonymous = http_request("GET", url + f"@acme%2f{pasted}")
+    status = http_request(
+        "GET", url + "-/guard/status.json", headers={"authorization": f"Bearer {STATUS_TOKEN}"}
+    )
+    assert read.status == anonymous.status == 404
+    text = settled_log(log, status)
+    assert '"path":"/[redacted]/widget"' in text
+    assert pasted not in text
+    assert erin.token not in text
