@@ -13,6 +13,7 @@ import os
 import sys
 from typing import Any
 
+import aiohttp
 import orjson
 from multidict import CIMultiDict
 from yarl import URL
@@ -75,6 +76,10 @@ async def ask(
         await upstream.close()
 
 
+def _network(cause: BaseException | None) -> bool:
+    return isinstance(cause, aiohttp.ClientError | TimeoutError | OSError)
+
+
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -87,7 +92,11 @@ def main(argv: list[str]) -> int:
     try:
         answer = asyncio.run(ask(registry, name, version, token, args.flavor))
     except GuardError as exc:
-        print(f"publish-guard check: could not ask {registry}: {exc.error}", file=sys.stderr)
+        # the gateway's words blame the guard's hop to its registry; here the URL given (the
+        # guard itself, often) is what failed: its own cause, as the connection reported it
+        cause = exc.__cause__
+        shown = (str(cause) or type(cause).__name__) if _network(cause) else exc.error
+        print(f"publish-guard check: could not ask {registry}: {shown}", file=sys.stderr)
         return UNKNOWN
     except (TimeoutError, OSError, ValueError) as exc:
         print(

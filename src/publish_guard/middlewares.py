@@ -52,10 +52,11 @@ def _request_id(request: web.Request) -> str:
 async def request_frame(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Bind a request id (to the request and its log lines), check the target, answer every
     ``GuardError``, log one line."""
+    # the request's own secrets first: a client's id that quotes them is redacted like the rest
+    bound = bind_request_secrets(secrets_of(request.headers, request.raw_path))
     request_id = _request_id(request)
     request[REQUEST_ID] = request_id
     bind_request(request_id)  # every log line of this request carries it
-    bound = bind_request_secrets(secrets_of(request.headers, request.raw_path))
     started = time.perf_counter()
     status = 500
     failure: GuardError | None = None

@@ -67,11 +67,13 @@ SECRET_KEYS = frozenset(
 )
 # the names of secrets, not one
 _SECRET_NAMES = r"_?authToken|npmAuthToken|_auth|_password|password|passwd|secret|client_secret|api[_-]?key|access[_-]?token|token|otp"  # noqa: E501, S105
+_NPM_TOKEN = re.compile(r"\bnpm_[A-Za-z0-9]{20,}")
+_NPM_TOKEN_IN_PATH = re.compile(r"(?:(?<=%2[fF])|(?<!\w))npm_[A-Za-z0-9]{20,}")  # @scope%2fnpm_…
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # "password": "a value with spaces", as JSON writes it (escaped quotes included)
     (re.compile(rf'(?i)("(?:{_SECRET_NAMES})"\s*:\s*")(?:[^"\\]|\\.)*"'), rf'\1{REDACTED}"'),
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {REDACTED}"),
-    (re.compile(r"\bnpm_[A-Za-z0-9]{20,}"), REDACTED),
+    (_NPM_TOKEN, REDACTED),
     # scheme://user:password@host, scheme://token@host (any user info: a quote is no end)
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@"), rf"\1{REDACTED}@"),
     # tokens in paths: npm logout, npm token revoke (any case, the slash encoded or not)
@@ -179,6 +181,8 @@ def redact_path(raw_target: str) -> str:
     for secret in _REQUEST_SECRETS.get():
         if secret in raw_target:
             raw_target = raw_target.replace(secret, REDACTED)
+    if "npm_" in raw_target:  # an npm token pasted where a name goes, whoever sends it
+        raw_target = _NPM_TOKEN_IN_PATH.sub(REDACTED, raw_target)
     if "?" not in raw_target and "%" not in raw_target and "token" not in raw_target.lower():
         return raw_target  # nearly every read: nothing that could hide a secret
     path, sep, query = raw_target.partition("?")

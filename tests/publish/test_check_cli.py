@@ -97,3 +97,15 @@ def test_json_output(setup: tuple[str, str, NewUser]) -> None:
     answer = orjson.loads(done.stdout)
     assert answer["publishable"] is False
     assert answer["suggestions"]["minor"] == "1.3.0"
+
+
+def test_an_unreachable_guard_is_not_blamed_on_its_registry() -> None:
+    """The URL given is what could not be reached (the guard itself, in CI): the message names
+    it and its cause, not a failure between the guard and its registry."""
+    port = free_port()
+    done = _check("tool@1.0.0", "--registry", f"http://127.0.0.1:{port}/")
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"publish-guard check: could not ask http://127.0.0.1:{port}/: ")
+    assert f"127.0.0.1:{port}" in done.stderr.split(": ", 2)[2]
+    assert "upstream" not in done.stderr
+    assert "guard-to-registry" not in done.stderr

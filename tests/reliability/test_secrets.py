@@ -119,3 +119,64 @@ def test_no_secret_reaches_any_output(
     ]
     assert leaks == []
     assert '"event":"request"' in outputs["log"].replace(" ", "")
+
+
+def test_a_request_id_quoting_the_requests_own_secret_is_redacted(
+    setup: tuple[Registry, str, Path],
+) -> None:
+    """A client's X-Request-Id goes into every log line and the status board: one that quotes
+    the request's own password or one-time password must not carry it there."""
+    registry, url, log = setup
+    dave = registry.add_user("dave", "dave-secret-password", otp=True)
+    otp = registry.otp("dave")
+    basic = base64.b64encode(f"dave:{dave.password}".encode()).decode()
+    name = unique_name("request-id")
+    published = http_request(
+        "PUT",
+        url + name,
+        json=make_publish_body(name, "1.0.0"),
+        headers={
+            "authorization": f"Basic {basic}",
+            "npm-otp": otp,
+            "x-request-id": dave.password,
+        },
+    )
+    checked = http_request(
+        "GET",
+        url + f"-/guard/check/{name}/1.0.0",
+        headers={"authorization": f"Bearer {dave.token}", "npm-otp": otp, "x-request-id": otp},
+    )
+    assert published.status == 200
+    assert checked.status == 200
+    assert checked.json()["publishable"] is False
+
+    status = http_request(
+        "GET", url + "-/guard/status.json", headers={"authorization": f"Bearer {STATUS_TOKEN}"}
+    )
+    text = settled_log(log, status)
+    assert name in text
+    for where, output in {"log": text, "status.json": status.text}.items():
+        assert dave.password not in output, where
+        assert otp not in output, where
+    for answer in (published, checked):
+        assert answer.headers["x-request-id"] not in (dave.password, otp)
+
+
+def test_an_npm_token_in_a_path_is_redacted_even_when_the_request_sends_another(
+    setup: tuple[Registry, str, Path],
+) -> None:
+    """A token pasted where a package name goes, by a request that authenticates otherwise (or
+    not at all): the access line shows the path without it."""
+    registry, url, log = setup
+    erin = registry.add_user("erin", "erin-secret-password")
+    pasted = "npm_" + "P4st3d" * 6
+    read = http_request("GET", url + f"{pasted}/widget", token=erin.token)
+    anonymous = http_request("GET", url + f"@acme%2f{pasted}")
+    status = http_request(
+        "GET", url + "-/guard/status.json", headers={"authorization": f"Bearer {STATUS_TOKEN}"}
+    )
+    assert read.status == anonymous.status == 404
+    text = settled_log(log, status)
+    assert '"path":"/[redacted]/widget"' in text
+    assert pasted not in text
+    assert erin.token not in text

@@ -61,7 +61,7 @@ class Settings:
                 shown[f.name] = "[set]" if value else ""
             elif f.name in _WITH_CREDENTIALS and value is not None:
                 shown[f.name] = str(value.with_user(None).with_password(None).with_query(None))
-            elif isinstance(value, tuple):
+            elif isinstance(value, tuple) and not isinstance(value, Listen):  # Listen: HOST:PORT
                 shown[f.name] = ", ".join(str(item) for item in value)
             else:
                 shown[f.name] = "" if value is None else str(value)
