@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -64,3 +65,27 @@ def request_headers(
 def response_headers(incoming: CIMultiDictProxy[str]) -> CIMultiDict[str]:
     """Headers to send back to the client (npm-notice and www-authenticate above all)."""
     return end_to_end(incoming)
+
+
+_ASCII_SPELLING = str.maketrans(
+    {
+        "\u2192": "->",  # right arrow
+        "\u2190": "<-",  # left arrow
+        "\u2014": "-",  # em dash
+        "\u2013": "-",  # en dash
+        "\u2026": "...",  # ellipsis
+        "\u2018": "'",  # quotation marks
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+    }
+)
+
+
+def notice_value(text: str) -> str:
+    """A text as an ``npm-notice`` header that npm prints as written: Node reads header bytes as
+    Latin-1, so anything beyond ASCII is spelt in ASCII ("→" as "->"), never sent as UTF-8."""
+    if text.isascii():
+        return text
+    folded = unicodedata.normalize("NFKD", text.translate(_ASCII_SPELLING))
+    return folded.encode("ascii", "ignore").decode("ascii")

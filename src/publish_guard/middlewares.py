@@ -17,6 +17,7 @@ from aiohttp.typedefs import Handler
 
 from publish_guard.explain import GuardError, error_body
 from publish_guard.explain.codes.requests import BAD_TARGET, NOT_A_PROXY, BadTarget, NotAProxy
+from publish_guard.headers import notice_value
 from publish_guard.keys import (
     ACCESS_LOG,
     REQUEST_ID,
@@ -137,7 +138,7 @@ def guard_error_response(request: web.Request, error: GuardError) -> web.Respons
     body = scrub(error_body(error, request_id=request.get(REQUEST_ID, "-")))
     response = web.json_response(body, status=error.status, dumps=_dumps)
     if error.hint:  # an answer npm expects (a dev publish's read) has nothing to print
-        response.headers["npm-notice"] = scrub(error.hint)
+        response.headers["npm-notice"] = notice_value(scrub(error.hint))
     response.headers.update(error.headers)
     return response
 

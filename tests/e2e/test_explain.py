@@ -71,10 +71,14 @@ def test_bad_token_names_the_guard_url_to_configure(
 ) -> None:
     _, url = emulate(flavor)
     server = guard(url, "--flavor", flavor)
-    line = _line(_publish(_npm(client, server.url, "npm_not-a-real-token"), unique_name("auth")))
+    result = _publish(_npm(client, server.url, "npm_not-a-real-token"), unique_name("auth"))
+    line = _line(result)
     assert line.startswith("npm error 401 Unauthorized - PUT ")
     assert "refused the credentials" in line
     assert f"the token npm sends for {server.url} is missing, expired or wrong" in line
+    if flavor == "npmjs":  # the hint, as npm prints it from npm-notice: ASCII, never mojibake
+        assert "npm notice" in result.output and "npmjs.com -> Access Tokens" in result.output
+    assert "\u00e2" not in result.output  # UTF-8 bytes of a header read as Latin-1
 
 
 def test_bad_token_at_verdaccio(

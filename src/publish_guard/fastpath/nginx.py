@@ -31,6 +31,7 @@ from publish_guard.explain.codes.network import (
 from publish_guard.explain.codes.requests import BAD_TARGET, NOT_A_PROXY, BadTarget, NotAProxy
 from publish_guard.explain.text import F, Text
 from publish_guard.fastpath.routes import NPM_COMMAND, Route, direct_routes
+from publish_guard.headers import notice_value
 
 UNPARSED = "it does not parse as a request"
 BAD_TARGET_PATH = "/-/fast/bad-target"  # internal: nginx's own refusals, as the guard's
@@ -223,11 +224,12 @@ def render(fast: FastPath) -> str:
         "        location @guard_down {",
         "            default_type application/json;",
         "            if ($pg_reached_guard) {  # it had the request: the outcome is not known",
-        f"                add_header npm-notice {_quoted(GUARD_LOST.hint)} always;",
+        f"                add_header npm-notice {_quoted(notice_value(GUARD_LOST.hint))} always;",
         f"                return 502 {_quoted(lost_answer())};",
         "            }",
         '            add_header Retry-After "5" always;',
-        f"            add_header npm-notice {_quoted(GUARD_UNREACHABLE.hint)} always;",
+        f"            add_header npm-notice {_quoted(notice_value(GUARD_UNREACHABLE.hint))} "
+        "always;",
         "            return 503 $pg_down_body;",
         "        }",
         "    }",

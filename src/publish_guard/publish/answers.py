@@ -11,6 +11,7 @@ from multidict import CIMultiDict
 
 from publish_guard.explain import GuardError
 from publish_guard.flavors import Flavor
+from publish_guard.headers import notice_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ def success(package: str, version: str, notice: str, **extra: Any) -> web.Respon
         body=orjson.dumps(body),
         status=200,
         content_type="application/json",
-        headers={"npm-notice": notice},
+        headers={"npm-notice": notice_value(notice)},
     )
 
 

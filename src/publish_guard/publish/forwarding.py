@@ -40,7 +40,7 @@ from publish_guard.explain.codes.registry import UPSTREAM_REJECTED, UpstreamReje
 from publish_guard.explain.refusals import Refusal
 from publish_guard.explain.writes import explain_write
 from publish_guard.flavors import Flavor
-from publish_guard.headers import request_headers, response_headers
+from publish_guard.headers import notice_value, request_headers, response_headers
 from publish_guard.npm.body_scan import Received
 from publish_guard.npm.dev import ProvenanceError, rewrite_parsed
 from publish_guard.npm.tarball import Limits, TarballError
@@ -172,7 +172,7 @@ class Forwarding:
         if candidate.dev_version is None:
             response = relay(answer)
             if warnings:
-                response.headers["npm-notice"] = "; ".join(warnings)
+                response.headers["npm-notice"] = notice_value("; ".join(warnings))
             return response
         notice = (
             f"published {candidate.package}@{candidate.dev_version} (dev mode, from "
