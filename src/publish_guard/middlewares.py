@@ -75,6 +75,14 @@ async def request_frame(request: web.Request, handler: Handler) -> web.StreamRes
     except web.HTTPException as exc:
         status = exc.status
         raise
+    except ConnectionResetError:
+        if request.transport is not None and not request.transport.is_closing():
+            raise  # not the client's own connection
+        # the client went away (a cancelled CI job, a closed laptop) before its request was
+        # whole: nothing was forwarded, and nobody is left to answer
+        status = status_recorder.CLIENT_GONE
+        log.info("client_gone", request_id=request_id)
+        response = web.Response(status=status)
     except Exception:
         log.exception("unhandled_error", request_id=request_id)
         raise

@@ -21,9 +21,9 @@ import orjson
 import pytest
 
 from publish_guard.registry import make_publish_body
-from tests.harness.http import http_request
+from tests.harness.http import http_request, settled_log
 from tests.reliability.test_memory_cap import _status_kib
-from tests.transparency.world import World, world
+from tests.transparency.world import STATUS_TOKEN, World, world
 
 pytestmark = pytest.mark.e2e
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2VjcmV0c2lnbmF0dXJl"
@@ -242,3 +242,26 @@ def test_refused_big_bodies_one_after_another_do_not_grow_the_guard(tmp_path: Pa
             assert answer.status == 400, answer.text
             sizes.append(_status_kib(w.pid, "VmRSS"))
         assert max(sizes) - sizes[0] < 24 * 1024, sizes  # KiB: no body's worth more per round
+
+
+def test_a_client_gone_mid_publish_is_logged_as_such_not_as_a_failure(guarded: World) -> None:
+    w = guarded
+    assert w.log is not None
+    status = "-/guard/status.json"
+    auth = {"authorization": f"Bearer {STATUS_TOKEN}"}
+    before = http_request("GET", w.guard_url + status, headers=auth).json()["counters"]
+    sock = socket.create_connection(("127.0.0.1", _port(w)))
+    sock.sendall(
+        b"PUT /gone-widget HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + b'Content-Length: 100000\r\n\r\n{"name":"gone-widget",'
+    )
+    time.sleep(0.5)
+    sock.close()  # a cancelled CI job
+    after = http_request("GET", w.guard_url + status, headers=auth)
+    lines = [json.loads(line) for line in settled_log(w.log, after).splitlines() if line]
+    mine = [line for line in lines if line.get("package") == "gone-widget"]
+    assert [line["event"] for line in mine] == ["client_gone", "request"]
+    assert mine[-1]["status"] == 499
+    assert all(line["level"] == "info" for line in mine)
+    assert not any(line["level"] == "error" for line in lines)  # nor aiohttp's own traceback
+    assert after.json()["counters"]["publishes"] == before["publishes"]  # not failed, not refused

@@ -39,6 +39,11 @@ BOARD = web.AppKey("board", Recording)
 METRICS = web.AppKey("metrics", Metrics)
 
 
+CLIENT_GONE = 499
+"""The status a request is counted with when its client went away before it was whole (as
+nginx logs it); nothing is sent back."""
+
+
 def note(request: web.Request, package: str, version: str | None = None) -> PublishNote:
     found = request.get(PUBLISH_NOTE)
     if found is None:
@@ -59,6 +64,8 @@ def finish(
     if error is not None and error.code.startswith("UPSTREAM_") and error.status >= 500:
         metrics.upstream_errors.labels(error.code.removeprefix("UPSTREAM_").lower()).inc()
     publish = request.get(PUBLISH_NOTE)
+    if status == CLIENT_GONE:
+        return  # not an outcome of the guard's or the registry's
     if publish is None:
         if not request.path.startswith("/-/guard/"):
             stats.observe(seconds)
@@ -89,4 +96,4 @@ def finish(
     )
 
 
-__all__ = ["IDENTICAL", "REWRITTEN", "PublishNote", "finish", "note"]
+__all__ = ["CLIENT_GONE", "IDENTICAL", "REWRITTEN", "PublishNote", "finish", "note"]
