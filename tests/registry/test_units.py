@@ -93,3 +93,9 @@ def test_authorization_header() -> None:
 )
 def test_parse_listen(text: str, expected: tuple[str, int]) -> None:
     assert parse_listen(text, "127.0.0.1", bare_port=True) == expected
+
+
+@pytest.mark.parametrize("text", ["http://127.0.0.1:9999", "127.0.0.1:8080/", "host", "h:x"])
+def test_parse_listen_refuses_what_is_not_an_address(text: str) -> None:
+    with pytest.raises(ValueError, match=r"is not HOST:PORT \(example: 127\.0\.0\.1:8080\)"):
+        parse_listen(text, "127.0.0.1")

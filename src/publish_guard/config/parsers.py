@@ -57,6 +57,8 @@ def parse_duration(text: str) -> float:
 def parse_listen(text: str, default_host: str = "0.0.0.0", *, bare_port: bool = False) -> Listen:
     """``HOST:PORT``, ``[::1]:PORT``, or ``:PORT`` on ``default_host``; ``bare_port``: also
     ``PORT`` alone (the emulator's and the demo's ``--listen``)."""
+    if "/" in text:  # a URL ("http://host:port/"): where to listen is an address, not a URL
+        raise ValueError(f"{text!r} is not HOST:PORT (example: 127.0.0.1:8080)")
     host, sep, port_text = text.rpartition(":")
     if not sep and bare_port:
         host, sep = "", ":"
