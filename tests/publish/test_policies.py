@@ -13,7 +13,7 @@ from publish_guard.publish.policies import (
     Accept,
     Candidate,
     Continue,
-    Facts,
+    Findings,
     Forward,
     Refuse,
     Rewrite,
@@ -36,9 +36,9 @@ def _candidate(
     return Candidate(parsed, read_package(parsed.tarball.data), via_dev)
 
 
-def _facts(document: dict[str, Any] | None, *argv: str, flavor: Flavor = ARTIFACTORY) -> Facts:
+def _facts(document: dict[str, Any] | None, *argv: str, flavor: Flavor = ARTIFACTORY) -> Findings:
     settings = load_settings(["--upstream", "http://r.example/", "--lock-dir", "off", *argv], {})
-    return Facts(document, flavor, settings, "http://guard.example/", NOW)
+    return Findings(document, flavor, settings, "http://guard.example/", NOW)
 
 
 def _published(candidate: Candidate, **changes: Any) -> dict[str, Any]:

@@ -52,7 +52,7 @@ from publish_guard.publish.answers import (
     upstream_facts,
 )
 from publish_guard.publish.lookup import Lookup, fetch_document, lookup_headers
-from publish_guard.publish.policies import Candidate, Facts, Forward, Refuse, decide
+from publish_guard.publish.policies import Candidate, Findings, Forward, Refuse, decide
 from publish_guard.publish.policies.collision import differences
 from publish_guard.publish.verdict import Standing, judge
 from publish_guard.upstream import Upstream
@@ -83,7 +83,7 @@ class Publisher(Protocol):
 
     async def facts(
         self, request: web.Request, candidate: Candidate, first: Lookup | None
-    ) -> Facts: ...
+    ) -> Findings: ...
 
 
 class Forwarding:
@@ -100,7 +100,7 @@ class Forwarding:
         self.body = body
         self.asking = lookup_headers(request.headers)
 
-    async def send(self, decision: Forward, facts: Facts) -> Landed | Retry:
+    async def send(self, decision: Forward, facts: Findings) -> Landed | Retry:
         candidate = decision.candidate
         headers = request_headers(
             self.request.headers,
@@ -167,7 +167,11 @@ class Forwarding:
         return await asyncio.to_thread(_dumps, doc)
 
     async def _landed(
-        self, candidate: Candidate, answer: UpstreamAnswer, facts: Facts, warnings: tuple[str, ...]
+        self,
+        candidate: Candidate,
+        answer: UpstreamAnswer,
+        facts: Findings,
+        warnings: tuple[str, ...],
     ) -> web.StreamResponse:
         if candidate.dev_version is None:
             response = relay(answer)
@@ -291,7 +295,7 @@ class Forwarding:
         )
 
 
-def _exists(facts: Facts, version: str) -> bool:
+def _exists(facts: Findings, version: str) -> bool:
     return judge(facts.document, version, reserves_unpublished=False).outcome is Standing.EXISTS
 
 

@@ -41,7 +41,7 @@ from publish_guard.publish.devnumbers import DevNumbers, LocalDevNumbers
 from publish_guard.publish.forwarding import Forwarding, Landed, Retry
 from publish_guard.publish.locks import HeldLock, Locks, PackageLocks
 from publish_guard.publish.lookup import EarlyLookup, Lookup, fetch_document, lookup_headers
-from publish_guard.publish.policies import Accept, Candidate, Facts, Forward, Refuse, decide
+from publish_guard.publish.policies import Accept, Candidate, Findings, Forward, Refuse, decide
 from publish_guard.shared.errors import SharedStateDown
 from publish_guard.status.metrics import Metrics
 from publish_guard.upstream import Upstream
@@ -191,7 +191,7 @@ class PublishService:
 
     async def facts(
         self, request: web.Request, candidate: Candidate, first: Lookup | None
-    ) -> Facts:
+    ) -> Findings:
         """The registry's document now, as the policies see it. A registry that answers
         neither 200 nor 404 (401, 403, 5xx, unreachable) is the judge itself: the publish is
         forwarded and its answer explained. A document the guard cannot read is a 502."""
@@ -203,7 +203,7 @@ class PublishService:
             self.flavor,
             first=first,
         )
-        return Facts(
+        return Findings(
             lookup.document,
             self.flavor,
             self.settings,

@@ -1,9 +1,9 @@
 """A publish's policies, in the order they decide. Each is a pure function of the publish (the
 candidate) and the registry's document as a fresh look-up under the package's lock found it
-(the facts), and answers one outcome: continue, rewrite (dev mode), refuse, or accept (an
+(the findings), and answers one outcome: continue, rewrite (dev mode), refuse, or accept (an
 identical republish). ``decide`` runs them; only the pipeline does I/O.
 
-To add a policy: a module here with one function ``(Candidate, Facts) -> Outcome``, tested by
+To add a policy: a module here with one function ``(Candidate, Findings) -> Outcome``, tested by
 calling it with literals, and its place in ``POLICIES``.
 """
 
@@ -19,7 +19,7 @@ from publish_guard.publish.policies.outcomes import (
     Candidate,
     Continue,
     Decision,
-    Facts,
+    Findings,
     Forward,
     Outcome,
     Refuse,
@@ -27,7 +27,7 @@ from publish_guard.publish.policies.outcomes import (
 )
 from publish_guard.publish.policies.reservation import not_reserved
 
-Policy = Callable[[Candidate, Facts], Outcome]
+Policy = Callable[[Candidate, Findings], Outcome]
 
 POLICIES: tuple[Policy, ...] = (
     agrees_with_tarball,  # the manifest sent is the tarball's
@@ -37,7 +37,7 @@ POLICIES: tuple[Policy, ...] = (
 )
 
 
-def decide(candidate: Candidate, facts: Facts) -> Decision:
+def decide(candidate: Candidate, facts: Findings) -> Decision:
     warnings: list[str] = []
     for policy in POLICIES:
         outcome = policy(candidate, facts)
@@ -56,7 +56,7 @@ __all__ = [
     "Candidate",
     "Continue",
     "Decision",
-    "Facts",
+    "Findings",
     "Forward",
     "Refuse",
     "Rewrite",

@@ -21,7 +21,7 @@ from publish_guard.publish.policies.outcomes import (
     Accept,
     Candidate,
     Continue,
-    Facts,
+    Findings,
     Outcome,
     Refuse,
 )
@@ -53,7 +53,7 @@ NOT_COMPARED = frozenset(
 )
 
 
-def not_taken(candidate: Candidate, facts: Facts) -> Outcome:
+def not_taken(candidate: Candidate, facts: Findings) -> Outcome:
     if facts.document is None:
         return Continue()
     verdict = facts.verdict(candidate.version)

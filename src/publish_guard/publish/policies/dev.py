@@ -22,14 +22,14 @@ from publish_guard.publish.devmode import DEV_PREFIX, dev_trigger
 from publish_guard.publish.policies.outcomes import (
     Candidate,
     Continue,
-    Facts,
+    Findings,
     Outcome,
     Refuse,
     Rewrite,
 )
 
 
-def dev_mode(candidate: Candidate, facts: Facts) -> Outcome:
+def dev_mode(candidate: Candidate, facts: Findings) -> Outcome:
     settings = facts.settings
     parsed = candidate.parsed
     reason = dev_trigger(settings, parsed.name, parsed.tag, candidate.via_dev_prefix)

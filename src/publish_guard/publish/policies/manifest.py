@@ -5,10 +5,10 @@ from __future__ import annotations
 from publish_guard.explain import GuardError
 from publish_guard.explain.codes.publishes import MANIFEST_MISMATCH, ManifestMismatch
 from publish_guard.npm.manifest_check import mismatches
-from publish_guard.publish.policies.outcomes import Candidate, Continue, Facts, Outcome, Refuse
+from publish_guard.publish.policies.outcomes import Candidate, Continue, Findings, Outcome, Refuse
 
 
-def agrees_with_tarball(candidate: Candidate, facts: Facts) -> Outcome:
+def agrees_with_tarball(candidate: Candidate, facts: Findings) -> Outcome:
     """What decides an install must be the same in ``versions`` and in the tarball's
     package.json; with ``--manifest-check warn`` a difference is only reported."""
     differ = mismatches(candidate.parsed.manifest, candidate.packed)

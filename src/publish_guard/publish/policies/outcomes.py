@@ -50,7 +50,7 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
-class Facts:
+class Findings:
     """What a fresh look-up under the package's lock found, and the guard's own settings."""
 
     document: dict[str, Any] | None  # the registry's package document; None: no such package

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from publish_guard.explain.publish import verdict_error
 from publish_guard.publish.devmode import dev_hint
-from publish_guard.publish.policies.outcomes import Candidate, Continue, Facts, Outcome, Refuse
+from publish_guard.publish.policies.outcomes import Candidate, Continue, Findings, Outcome, Refuse
 from publish_guard.publish.verdict import Standing
 
 
-def not_reserved(candidate: Candidate, facts: Facts) -> Outcome:
+def not_reserved(candidate: Candidate, facts: Findings) -> Outcome:
     if not facts.flavor.reserves_unpublished or facts.document is None:
         return Continue()
     verdict = facts.verdict(candidate.version)
