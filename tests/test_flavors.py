@@ -5,7 +5,18 @@ from __future__ import annotations
 import pytest
 from yarl import URL
 
-from publish_guard.flavors import ARTIFACTORY, FLAVORS, GENERIC, NEXUS, NPMJS, VERDACCIO, Refused
+from publish_guard.flavors import (
+    ARTIFACTORY,
+    FLAVORS,
+    GENERIC,
+    GITHUB,
+    NEXUS,
+    NPMJS,
+    VERDACCIO,
+    Refused,
+    flavor_from_headers,
+    flavor_from_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -45,3 +56,41 @@ def test_flavors_without_rules_of_their_own_leave_a_refusal_to_the_shared_ones()
     assert advice is not None
     assert advice.kind == "permission"
     assert "nx-repository-view-npm-x-add" in advice.fix
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://npm.pkg.github.com/",
+        "https://npm.octocorp.ghe.com/",
+        "https://github.example.com/_registry/npm/",
+    ],
+)
+def test_github_packages_is_known_by_its_url(url: str) -> None:
+    assert flavor_from_url(URL(url)) is GITHUB
+
+
+def test_github_packages_is_known_by_its_realm() -> None:
+    challenge = {"WWW-Authenticate": 'Basic realm="GitHub Package Registry"'}
+    assert flavor_from_headers(challenge) is GITHUB
+    assert flavor_from_headers({"WWW-Authenticate": "Basic, Bearer"}) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "kind", "fix"),
+    [
+        ("permission permission_denied: write_package", "permission", "write:packages"),
+        (
+            "permission installation not allowed to write organization package",
+            "permission",
+            "Manage Actions access",
+        ),
+        ("permission not_found: owner not found", "repository", "@<owner>/<name>"),
+    ],
+)
+def test_github_reads_its_403s(said: str, kind: str, fix: str) -> None:
+    advice = GITHUB.advise(Refused(403, said, "publish", "?", "@octo/widget", "1.0.0"))
+    assert advice is not None
+    assert (advice.kind, fix in advice.fix) == (kind, True)
+    exists = Refused(409, "cannot publish over existing version", "publish", "?")
+    assert GITHUB.advise(exists) is None

@@ -1,4 +1,5 @@
-"""What makes Artifactory, Nexus, Verdaccio and npmjs differ, as far as the guard cares.
+"""What makes each registry flavor differ (Artifactory, Nexus, Verdaccio, npmjs, GitHub
+Packages), as far as the guard cares.
 
 One class per flavor holds what the guard knows about that registry: how it is recognised, how
 its repository is named in its URL, how a deleted version can be published again, where its
@@ -234,6 +235,53 @@ class Npmjs(Flavor):
     login_help = "npmjs tokens are made at npmjs.com → Access Tokens"
 
 
+class GitHub(Flavor):
+    """GitHub Packages (``npm.pkg.github.com``); sources in docs/registries.md."""
+
+    key = "github"
+    title = "GitHub Packages"
+    # A deleted version can be restored within 30 days; whether its number can be published
+    # again is not documented (docs.github.com, "Deleting and restoring a package").
+    reuse_hint = (
+        "an admin of the package's repository can delete the version (the package's page → "
+        "Package settings → Manage versions; GitHub can restore it within 30 days)"
+    )
+    login_help = (
+        "GitHub Packages takes a personal access token (classic) with the write:packages scope, "
+        "or GITHUB_TOKEN in a workflow with 'permissions: packages: write'"
+    )
+
+    def advise(self, refused: Refused) -> Advice | None:
+        said, package = refused.said, refused.package or "the package"
+        if refused.status != 403:
+            return None
+        if "not_found" in said and "owner not found" in said:
+            return Advice(
+                "repository",
+                f"the scope of {package} names no GitHub user or organization (GitHub Packages "
+                "files an npm package under the owner its scope names)",
+                "Scope the package with the owner of its repository: @<owner>/<name> in "
+                "package.json.",
+            )
+        if "installation not allowed" in said:
+            return Advice(
+                "permission",
+                "the workflow's GITHUB_TOKEN may not write this organization package",
+                f"In the package settings of {package}, give the workflow's repository write "
+                "access (Manage Actions access), and grant 'permissions: packages: write'.",
+            )
+        if "permission_denied" in said or "write_package" in said:
+            return Advice(
+                "permission",
+                "the token may not write this package: it lacks the write:packages scope, or the "
+                "package belongs to another repository",
+                "Use a personal access token (classic) with write:packages, or in Actions grant "
+                "'permissions: packages: write' and set package.json's repository field to the "
+                "repository that owns the package.",
+            )
+        return None
+
+
 class Generic(Flavor):
     pass
 
@@ -242,8 +290,9 @@ ARTIFACTORY = Artifactory()
 NEXUS = Nexus()
 VERDACCIO = Verdaccio()
 NPMJS = Npmjs()
+GITHUB = GitHub()
 GENERIC = Generic()
-FLAVORS = {flavor.key: flavor for flavor in (ARTIFACTORY, NEXUS, VERDACCIO, NPMJS, GENERIC)}
+FLAVORS = {flavor.key: flavor for flavor in (ARTIFACTORY, NEXUS, VERDACCIO, NPMJS, GITHUB, GENERIC)}
 
 
 def flavor_from_url(url: URL) -> Flavor | None:
@@ -255,6 +304,11 @@ def flavor_from_url(url: URL) -> Flavor | None:
         return NEXUS
     if url.host in ("registry.npmjs.org", "registry.npmjs.com"):
         return NPMJS
+    host = url.host or ""
+    if host == "npm.pkg.github.com" or (host.startswith("npm.") and host.endswith(".ghe.com")):
+        return GITHUB
+    if path.startswith("/_registry/npm/"):  # GitHub Enterprise Server without subdomains
+        return GITHUB
     return None
 
 
@@ -267,4 +321,6 @@ def flavor_from_headers(headers: Mapping[str, str]) -> Flavor | None:
         return NEXUS
     if "verdaccio" in lowered.get("x-powered-by", "").lower():
         return VERDACCIO
+    if 'realm="github package registry"' in lowered.get("www-authenticate", "").lower():
+        return GITHUB
     return None

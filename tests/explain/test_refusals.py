@@ -116,6 +116,22 @@ def test_otp_challenges_pass_untouched() -> None:
             "this package is already present",
         ),
         (
+            "github",
+            _refusal(
+                401,
+                b'{"error":"unauthenticated: User cannot be authenticated with the token '
+                b'provided."}',
+            ),
+            "AUTH_REJECTED",
+            "write:packages",
+        ),
+        (
+            "github",
+            _refusal(403, b'{"error":"Permission permission_denied: write_package"}'),
+            "NO_PERMISSION",
+            "lacks the write:packages scope",
+        ),
+        (
             "npmjs",
             _refusal(500, b"<html><title>Oops</title></html>"),
             "UPSTREAM_REJECTED",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from publish_guard.registry.flavors.artifactory import Artifactory
 from publish_guard.registry.flavors.base import Done, RegistryAnswer, RegistryBehaviour
+from publish_guard.registry.flavors.github import GitHub
 from publish_guard.registry.flavors.nexus import Nexus
 from publish_guard.registry.flavors.npmjs import Npmjs
 from publish_guard.registry.flavors.verdaccio import Verdaccio
@@ -13,6 +14,7 @@ BEHAVIOURS: dict[str, type[RegistryBehaviour]] = {
     "nexus": Nexus,
     "verdaccio": Verdaccio,
     "npmjs": Npmjs,
+    "github": GitHub,
 }
 
 

@@ -1,0 +1,182 @@
+"""Issue 21: npm, pnpm and yarn through the guard to each further registry, emulated.
+
+Per registry and client: a publish, a collision (the guard's sentence and the next free
+version), an install, a publish with a token that may only read, and one with a token the
+registry does not know — each explained in the registry's own terms.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.harness.clients import Client, Result, installed_manifest, unique_name
+from tests.harness.factories import ClientFactory
+from tests.matrix.conftest import CellNote
+from tests.matrix.rig import Rig
+from tests.matrix.table import REGISTRIES, REGISTRY_CLIENTS
+
+pytestmark = pytest.mark.e2e
+
+ROWS = pytest.mark.parametrize(
+    ("tool", "registry"), [(tool, registry) for tool in REGISTRY_CLIENTS for registry in REGISTRIES]
+)
+SENTENCE = "You cannot publish over the previously published versions: 1.0.0."
+NEXT_FREE = "next free: 1.0.1 (patch), 1.1.0 (minor), 2.0.0 (major)"
+CHECKS_FIRST = ("npm", "pnpm")  # npm 11 (and pnpm 10 through it) refuses an existing version
+# What the guard says of each refusal, per registry: (no publish permission, bad token).
+WORDS = {
+    "github": (
+        "GitHub Packages refused the publish of {name}@1.0.0 (Permission permission_denied: "
+        "write_package): the token may not write this package",
+        "GitHub Packages refused the credentials for the publish of {name}@1.0.0 "
+        "(unauthenticated: User cannot be authenticated with the token provided.)",
+    ),
+}
+SCOPE = {"github": "octo"}  # GitHub Packages takes scoped packages only
+
+
+def _client(client: ClientFactory, tool: str, rig: Rig, token: str | None) -> Client:
+    return client(tool, rig.url, token)  # type: ignore[arg-type]
+
+
+def _name(tool: str, registry: str, scenario: str) -> str:
+    return unique_name(f"mx-{tool}-{scenario}", scope=SCOPE.get(registry))
+
+
+def _no_error(result: Result) -> None:
+    assert result.ok, result.output
+    assert not re.search(r"npm (error|ERR!)|YN0035", result.output), result.output
+
+
+def _one_line(output: str, words: str) -> str:
+    """The output line that holds the guard's explanation, whole."""
+    lines = [line for line in output.splitlines() if words in line]
+    assert lines, output
+    return lines[-1]
+
+
+@ROWS
+@pytest.mark.matrix("publish")
+def test_publish(tool: str, registry: str, registry_rig: Rig, client: ClientFactory) -> None:
+    rig = registry_rig
+    cli = _client(client, tool, rig, rig.token)
+    name = _name(tool, registry, "publish")
+
+    result = cli.publish(cli.make_package(name, "1.0.0"))
+
+    _no_error(result)
+    if tool == "yarn":
+        assert "YN0000: Package archive published" in result.output
+    else:
+        assert f"+ {name}@1.0.0" in result.output
+    assert rig.versions(name) == ["1.0.0"]
+    assert rig.dist_tags(name) == {"latest": "1.0.0"}
+
+
+@ROWS
+@pytest.mark.matrix("collision")
+def test_collision(
+    tool: str, registry: str, registry_rig: Rig, client: ClientFactory, cell: CellNote
+) -> None:
+    rig = registry_rig
+    cli = _client(client, tool, rig, rig.token)
+    name = _name(tool, registry, "collision")
+    integrity = rig.seed(name, "1.0.0")
+    package = cli.make_package(name, "1.0.0", files={"index.js": "// other bytes\n"})
+
+    args: tuple[str, ...] = ()
+    if tool in CHECKS_FIRST:
+        own = cli.publish(package)
+        assert f"npm error {SENTENCE}" in own.output
+        cell.note("npm 11 refuses an existing version by itself unless `--force`.")
+        args = ("--force",)
+    result = cli.publish(package, *args)
+
+    assert not result.ok
+    line = _one_line(result.output, SENTENCE)
+    assert f"{name}@1.0.0 is already in {rig.where} (published " in line
+    assert NEXT_FREE in line
+    if tool == "yarn":
+        assert line.startswith(f"➤ YN0035: {SENTENCE}"), line
+    else:
+        assert "npm error 403 403 Forbidden - PUT " in line
+        assert "npm notice Run 'npm version patch' (it becomes 1.0.1) and publish again." in (
+            result.output
+        )
+    assert [seen.status for seen in rig.recorder.puts(name)] == [403]
+    assert rig.upstream_puts(name) == 1, "the refused PUT reached the upstream"
+    doc = rig.document(name)
+    assert doc is not None
+    assert doc["versions"]["1.0.0"]["dist"]["integrity"] == integrity
+
+
+@ROWS
+@pytest.mark.matrix("install")
+def test_install(tool: str, registry: str, registry_rig: Rig, client: ClientFactory) -> None:
+    rig = registry_rig
+    name = _name(tool, registry, "install")
+    rig.seed(name, "1.0.0", files={"index.js": "module.exports = 'seeded';\n"})
+    cli = _client(client, tool, rig, rig.token)
+
+    result, project = cli.install(f"{name}@1.0.0")
+
+    _no_error(result)
+    manifest = installed_manifest(project, name)
+    assert manifest is not None
+    assert manifest["version"] == "1.0.0"
+    assert (project / "node_modules" / name / "index.js").read_text() == (
+        "module.exports = 'seeded';\n"
+    )
+    leaf = name.rpartition("/")[2]
+    tarballs = rig.recorder.find("GET", f"/-/{leaf}-1.0.0.tgz")
+    assert [seen.status for seen in tarballs] == [200], "the tarball did not come through"
+
+
+@ROWS
+@pytest.mark.matrix("permission")
+def test_no_publish_permission(
+    tool: str, registry: str, registry_rig: Rig, client: ClientFactory
+) -> None:
+    rig = registry_rig
+    cli = _client(client, tool, rig, rig.reader)
+    name = _name(tool, registry, "permission")
+
+    result = cli.publish(cli.make_package(name, "1.0.0"))
+
+    assert not result.ok
+    words = WORDS[registry][0].format(name=name)
+    line = _one_line(result.output, words)
+    if tool == "yarn":
+        assert line.startswith(f"➤ YN0035: {words}"), line
+    else:
+        assert line.startswith(f"npm error 403 403 Forbidden - PUT {rig.url}"), line
+    assert rig.versions(name) == []
+
+
+@ROWS
+@pytest.mark.matrix("token")
+def test_bad_token(
+    tool: str, registry: str, registry_rig: Rig, client: ClientFactory, cell: CellNote
+) -> None:
+    rig = registry_rig
+    cli = _client(client, tool, rig, "not-a-token-the-registry-knows")
+    name = _name(tool, registry, "token")
+
+    result = cli.publish(cli.make_package(name, "1.0.0"))
+
+    assert not result.ok
+    assert [seen.status for seen in rig.recorder.puts(name)] == [401]
+    if tool == "yarn":
+        assert "YN0041: Invalid authentication (as an unknown user)" in result.output
+        cell.note(
+            "yarn berry answers every 401 with its own line (`YN0041: Invalid authentication`)"
+            " and drops the registry's explanation, the guard's too; npm and pnpm show it."
+        )
+    else:
+        words = WORDS[registry][1].format(name=name)
+        line = _one_line(result.output, words)
+        assert line.startswith(f"npm error 401 Unauthorized - PUT {rig.url}"), line
+        assert f"npm login --registry {rig.url}" in result.output
+    assert rig.versions(name) == []
