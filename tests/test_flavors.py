@@ -10,6 +10,7 @@ from publish_guard.flavors import (
     FLAVORS,
     GENERIC,
     GITHUB,
+    GITLAB,
     NEXUS,
     NPMJS,
     VERDACCIO,
@@ -28,6 +29,8 @@ from publish_guard.flavors import (
         (NEXUS, "https://n.example/", None),
         (VERDACCIO, "http://v.example/repository/x/", None),
         (GENERIC, "http://r.example/npm/x/", None),
+        (GITLAB, "https://gitlab.example/api/v4/projects/42/packages/npm/", "42"),
+        (GITLAB, "https://gitlab.example/api/v4/packages/npm/", None),
     ],
 )
 def test_the_repository_named_in_the_upstream_url(flavor: object, url: str, repo: str) -> None:
@@ -94,3 +97,24 @@ def test_github_reads_its_403s(said: str, kind: str, fix: str) -> None:
     assert (advice.kind, fix in advice.fix) == (kind, True)
     exists = Refused(409, "cannot publish over existing version", "publish", "?")
     assert GITHUB.advise(exists) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://gitlab.example/api/v4/projects/42/packages/npm/",
+        "https://gitlab.example/api/v4/groups/7/-/packages/npm/",
+        "https://gitlab.example/api/v4/packages/npm/",
+    ],
+)
+def test_gitlab_is_known_by_its_url(url: str) -> None:
+    assert flavor_from_url(URL(url)) is GITLAB
+
+
+def test_gitlab_reads_its_bare_403_as_a_missing_role_in_the_project() -> None:
+    advice = GITLAB.advise(Refused(403, "403 forbidden", "publish", "42"))
+    assert advice is not None
+    assert advice.kind == "permission"
+    assert "project 42" in advice.cause
+    assert "Developer role" in advice.fix
+    assert GITLAB.advise(Refused(403, "package already exists.", "publish", "42")) is None

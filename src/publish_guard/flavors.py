@@ -1,5 +1,5 @@
 """What makes each registry flavor differ (Artifactory, Nexus, Verdaccio, npmjs, GitHub
-Packages), as far as the guard cares.
+Packages, GitLab), as far as the guard cares.
 
 One class per flavor holds what the guard knows about that registry: how it is recognised, how
 its repository is named in its URL, how a deleted version can be published again, where its
@@ -282,6 +282,37 @@ class GitHub(Flavor):
         return None
 
 
+class GitLab(Flavor):
+    """GitLab's package registry, one npm API per project; sources in docs/registries.md."""
+
+    key = "gitlab"
+    title = "GitLab"
+    repo_marker = "projects"  # /api/v4/projects/<id>/packages/npm/
+    reuse_hint = (
+        "a Maintainer of the project can delete the version in its package registry (Deploy → "
+        "Package registry, or DELETE /api/v4/projects/<id>/packages/<package_id>), then it can "
+        "be published again"
+    )
+    login_help = (
+        "GitLab takes a personal access token with the api scope, a deploy token with "
+        "write_package_registry, or CI_JOB_TOKEN in a pipeline"
+    )
+
+    def advise(self, refused: Refused) -> Advice | None:
+        # GitLab's API says only "403 Forbidden" when the token may not create packages.
+        if refused.status != 403 or refused.said not in ("403 forbidden", ""):
+            return None
+        project = f"project {refused.repo}" if refused.repo != "?" else "the project"
+        return Advice(
+            "permission",
+            f"the token may not publish to {project}: publishing needs the Developer role or "
+            "higher and a token with the api scope (a deploy token: write_package_registry; "
+            "CI_JOB_TOKEN: its own project only)",
+            f"Ask a Maintainer of {project} for the Developer role (Manage → Members), or use a "
+            "token with the api scope.",
+        )
+
+
 class Generic(Flavor):
     pass
 
@@ -291,8 +322,10 @@ NEXUS = Nexus()
 VERDACCIO = Verdaccio()
 NPMJS = Npmjs()
 GITHUB = GitHub()
+GITLAB = GitLab()
 GENERIC = Generic()
-FLAVORS = {flavor.key: flavor for flavor in (ARTIFACTORY, NEXUS, VERDACCIO, NPMJS, GITHUB, GENERIC)}
+_ALL = (ARTIFACTORY, NEXUS, VERDACCIO, NPMJS, GITHUB, GITLAB, GENERIC)
+FLAVORS = {flavor.key: flavor for flavor in _ALL}
 
 
 def flavor_from_url(url: URL) -> Flavor | None:
@@ -309,6 +342,8 @@ def flavor_from_url(url: URL) -> Flavor | None:
         return GITHUB
     if path.startswith("/_registry/npm/"):  # GitHub Enterprise Server without subdomains
         return GITHUB
+    if "/api/v4/" in path and "/packages/npm" in path:  # project, group or instance endpoint
+        return GITLAB
     return None
 
 

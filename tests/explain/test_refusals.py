@@ -132,6 +132,18 @@ def test_otp_challenges_pass_untouched() -> None:
             "lacks the write:packages scope",
         ),
         (
+            "gitlab",
+            _refusal(401, b'{"message":"401 Unauthorized"}'),
+            "AUTH_REJECTED",
+            "write_package_registry",
+        ),
+        (
+            "gitlab",
+            _refusal(403, b'{"message":"403 Forbidden"}'),
+            "NO_PERMISSION",
+            "Developer role",
+        ),
+        (
             "npmjs",
             _refusal(500, b"<html><title>Oops</title></html>"),
             "UPSTREAM_REJECTED",

@@ -56,7 +56,10 @@ TOOL_NAMES: Final[Mapping[str, str]] = {"lerna": "lerna", "changesets": "@change
 # Rows of the registries table: the current clients through the guard to each further registry,
 # emulated (``--flavor`` set), with what tells one registry's answers from another's.
 REGISTRY_CLIENTS: Final = ("npm", "pnpm", "yarn")
-REGISTRIES: Final[Mapping[str, str]] = {"github": "GitHub Packages (emulated)"}
+REGISTRIES: Final[Mapping[str, str]] = {
+    "github": "GitHub Packages (emulated)",
+    "gitlab": "GitLab (emulated)",
+}
 REGISTRY_SCENARIOS: Final[Mapping[str, str]] = {
     "publish": "publish",
     "collision": "collision",

@@ -33,8 +33,13 @@ WORDS = {
         "GitHub Packages refused the credentials for the publish of {name}@1.0.0 "
         "(unauthenticated: User cannot be authenticated with the token provided.)",
     ),
+    "gitlab": (
+        "GitLab refused the publish of {name}@1.0.0 (403 Forbidden): the token may not publish"
+        " to project 1",
+        "GitLab refused the credentials for the publish of {name}@1.0.0 (401 Unauthorized)",
+    ),
 }
-SCOPE = {"github": "octo"}  # GitHub Packages takes scoped packages only
+SCOPE = {"github": "octo", "gitlab": "acme"}  # both take scoped packages (GitLab: documented)
 
 
 def _client(client: ClientFactory, tool: str, rig: Rig, token: str | None) -> Client:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from publish_guard.registry.flavors.artifactory import Artifactory
 from publish_guard.registry.flavors.base import Done, RegistryAnswer, RegistryBehaviour
 from publish_guard.registry.flavors.github import GitHub
+from publish_guard.registry.flavors.gitlab import GitLab
 from publish_guard.registry.flavors.nexus import Nexus
 from publish_guard.registry.flavors.npmjs import Npmjs
 from publish_guard.registry.flavors.verdaccio import Verdaccio
@@ -15,6 +16,7 @@ BEHAVIOURS: dict[str, type[RegistryBehaviour]] = {
     "verdaccio": Verdaccio,
     "npmjs": Npmjs,
     "github": GitHub,
+    "gitlab": GitLab,
 }
 
 
