@@ -1,7 +1,7 @@
-"""What makes each registry flavor differ (Artifactory, Nexus, Verdaccio, npmjs, GitHub
-Packages, GitLab), as far as the guard cares.
+"""What makes each registry flavor differ, as far as the guard cares; which flavor an upstream is.
 
-One class per flavor holds what the guard knows about that registry: how it is recognised, how
+One class per flavor (Artifactory, Nexus, Verdaccio and npmjs here; the code forges' registries in
+``forge_flavors.py``) holds what the guard knows about that registry: how it is recognised, how
 its repository is named in its URL, how a deleted version can be published again, where its
 tokens come from, and what its refusals of a write mean (``advise``). ``explain/refusals.py``
 asks the flavor object; it never tests which flavor it has.
@@ -10,74 +10,13 @@ asks the flavor object; it never tests which flavor it has.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
 
 from yarl import URL
 
+from publish_guard.flavor_base import Advice, Flavor, Refused
+from publish_guard.forge_flavors import GitHub, GitLab
 
-@dataclass(frozen=True, slots=True)
-class Refused:
-    """A write the registry refused, as a flavor reads it."""
-
-    status: int
-    said: str  # what the registry said, lower-cased
-    command: str  # publish, deprecate, dist-tag, unpublish, login, owner, star, write
-    repo: str  # the repository key or name from the upstream URL; "?" when unknown
-    package: str | None = None
-    version: str | None = None
-    version_visible: bool | None = None  # the guard could read the package document
-    repo_info: Mapping[str, Any] | None = None  # Artifactory's repository description
-
-
-@dataclass(frozen=True, slots=True)
-class Advice:
-    """What a refusal means: the user may not write (``permission``: NO_PERMISSION), or the
-    repository takes no publishes (``repository``: REPO_NOT_DEPLOYABLE, ``cause`` says what
-    the repository is)."""
-
-    kind: Literal["permission", "repository"]
-    cause: str
-    fix: str
-
-
-class Flavor:
-    key: ClassVar[str] = "generic"
-    title: ClassVar[str] = "the registry"
-    reserves_unpublished: ClassVar[bool] = False  # a version number can never be used again
-    reuse_hint: ClassVar[str] = (  # how a deleted version can be published again, where it can
-        "the registry's admin may be able to delete it, after which it can be published again"
-    )
-    login_help: ClassVar[str] = "ask the registry's admin how its tokens are issued"
-    repo_marker: ClassVar[str | None] = None  # the path segment before the repository's name
-
-    def __repr__(self) -> str:
-        return f"<flavor {self.key}>"
-
-    def repo_key(self, url: URL) -> str | None:
-        """The repository the upstream URL names, where the flavor names one in its paths."""
-        segments = [s for s in url.path.split("/") if s]
-        if self.repo_marker is None or self.repo_marker not in segments:
-            return None
-        after = segments[segments.index(self.repo_marker) + 1 :]
-        return after[0] if after else None
-
-    def wants_repo_info(self, status: int, command: str) -> bool:
-        """Whether the repository's description would tell why this refusal happened."""
-        return False
-
-    def advise(self, refused: Refused) -> Advice | None:
-        """This flavor's own reading of a refusal, before the rules every registry shares."""
-        return None
-
-    def may_not_publish(self) -> Advice:
-        """A 403 that says the user may not publish this package."""
-        return Advice(
-            "permission",
-            "this user is not a maintainer of the package or a member of its team",
-            "Ask an owner to add you (npm owner add <user> <package>), or publish under your "
-            "own scope.",
-        )
+__all__ = ["FLAVORS", "Advice", "Flavor", "Refused", "flavor_from_headers", "flavor_from_url"]
 
 
 class Artifactory(Flavor):
@@ -233,84 +172,6 @@ class Npmjs(Flavor):
     reserves_unpublished = True
     reuse_hint = ""
     login_help = "npmjs tokens are made at npmjs.com → Access Tokens"
-
-
-class GitHub(Flavor):
-    """GitHub Packages (``npm.pkg.github.com``); sources in docs/registries.md."""
-
-    key = "github"
-    title = "GitHub Packages"
-    # A deleted version can be restored within 30 days; whether its number can be published
-    # again is not documented (docs.github.com, "Deleting and restoring a package").
-    reuse_hint = (
-        "an admin of the package's repository can delete the version (the package's page → "
-        "Package settings → Manage versions; GitHub can restore it within 30 days)"
-    )
-    login_help = (
-        "GitHub Packages takes a personal access token (classic) with the write:packages scope, "
-        "or GITHUB_TOKEN in a workflow with 'permissions: packages: write'"
-    )
-
-    def advise(self, refused: Refused) -> Advice | None:
-        said, package = refused.said, refused.package or "the package"
-        if refused.status != 403:
-            return None
-        if "not_found" in said and "owner not found" in said:
-            return Advice(
-                "repository",
-                f"the scope of {package} names no GitHub user or organization (GitHub Packages "
-                "files an npm package under the owner its scope names)",
-                "Scope the package with the owner of its repository: @<owner>/<name> in "
-                "package.json.",
-            )
-        if "installation not allowed" in said:
-            return Advice(
-                "permission",
-                "the workflow's GITHUB_TOKEN may not write this organization package",
-                f"In the package settings of {package}, give the workflow's repository write "
-                "access (Manage Actions access), and grant 'permissions: packages: write'.",
-            )
-        if "permission_denied" in said or "write_package" in said:
-            return Advice(
-                "permission",
-                "the token may not write this package: it lacks the write:packages scope, or the "
-                "package belongs to another repository",
-                "Use a personal access token (classic) with write:packages, or in Actions grant "
-                "'permissions: packages: write' and set package.json's repository field to the "
-                "repository that owns the package.",
-            )
-        return None
-
-
-class GitLab(Flavor):
-    """GitLab's package registry, one npm API per project; sources in docs/registries.md."""
-
-    key = "gitlab"
-    title = "GitLab"
-    repo_marker = "projects"  # /api/v4/projects/<id>/packages/npm/
-    reuse_hint = (
-        "a Maintainer of the project can delete the version in its package registry (Deploy → "
-        "Package registry, or DELETE /api/v4/projects/<id>/packages/<package_id>), then it can "
-        "be published again"
-    )
-    login_help = (
-        "GitLab takes a personal access token with the api scope, a deploy token with "
-        "write_package_registry, or CI_JOB_TOKEN in a pipeline"
-    )
-
-    def advise(self, refused: Refused) -> Advice | None:
-        # GitLab's API says only "403 Forbidden" when the token may not create packages.
-        if refused.status != 403 or refused.said not in ("403 forbidden", ""):
-            return None
-        project = f"project {refused.repo}" if refused.repo != "?" else "the project"
-        return Advice(
-            "permission",
-            f"the token may not publish to {project}: publishing needs the Developer role or "
-            "higher and a token with the api scope (a deploy token: write_package_registry; "
-            "CI_JOB_TOKEN: its own project only)",
-            f"Ask a Maintainer of {project} for the Developer role (Manage → Members), or use a "
-            "token with the api scope.",
-        )
 
 
 class Generic(Flavor):
