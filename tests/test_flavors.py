@@ -7,6 +7,7 @@ from yarl import URL
 
 from publish_guard.flavors import (
     ARTIFACTORY,
+    AZURE,
     FLAVORS,
     GENERIC,
     GITHUB,
@@ -31,6 +32,8 @@ from publish_guard.flavors import (
         (GENERIC, "http://r.example/npm/x/", None),
         (GITLAB, "https://gitlab.example/api/v4/projects/42/packages/npm/", "42"),
         (GITLAB, "https://gitlab.example/api/v4/packages/npm/", None),
+        (AZURE, "https://pkgs.dev.azure.com/acme/web/_packaging/feed/npm/registry/", "feed"),
+        (AZURE, "https://pkgs.dev.azure.com/acme/_packaging/feed/npm/registry/", "feed"),
     ],
 )
 def test_the_repository_named_in_the_upstream_url(flavor: object, url: str, repo: str) -> None:
@@ -118,3 +121,34 @@ def test_gitlab_reads_its_bare_403_as_a_missing_role_in_the_project() -> None:
     assert "project 42" in advice.cause
     assert "Developer role" in advice.fix
     assert GITLAB.advise(Refused(403, "package already exists.", "publish", "42")) is None
+
+
+def test_azure_artifacts_is_known_by_its_url_and_never_reuses_a_version() -> None:
+    url = "https://acme.pkgs.visualstudio.com/_packaging/feed/npm/registry/"
+    assert flavor_from_url(URL(url)) is AZURE
+    assert AZURE.reserves_unpublished
+
+
+@pytest.mark.parametrize(
+    ("status", "said", "kind", "words"),
+    [
+        (
+            403,
+            "user 'x' lacks permission to complete this action. you need to have 'addpackage'.",
+            "permission",
+            "Feed Publisher (Contributor)",
+        ),
+        (
+            409,
+            "'widget 1.0.0' cannot be published to the feed because it exists in at least one of "
+            "the feed's upstream sources.",
+            "repository",
+            "Upstream sources",
+        ),
+    ],
+)
+def test_azure_reads_its_refusals(status: int, said: str, kind: str, words: str) -> None:
+    advice = AZURE.advise(Refused(status, said, "publish", "feed", "widget", "1.0.0"))
+    assert advice is not None
+    assert advice.kind == kind
+    assert words in advice.fix

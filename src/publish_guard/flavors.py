@@ -1,10 +1,11 @@
 """What makes each registry flavor differ, as far as the guard cares; which flavor an upstream is.
 
-One class per flavor (Artifactory, Nexus, Verdaccio and npmjs here; the code forges' registries in
-``forge_flavors.py``) holds what the guard knows about that registry: how it is recognised, how
-its repository is named in its URL, how a deleted version can be published again, where its
-tokens come from, and what its refusals of a write mean (``advise``). ``explain/refusals.py``
-asks the flavor object; it never tests which flavor it has.
+One class per flavor (Artifactory, Nexus, Verdaccio and npmjs here; the code forges' registries
+in ``forge_flavors.py``, the cloud services' feeds in ``cloud_flavors.py``) holds what the guard
+knows about that registry: how it is recognised, how its repository is named in its URL, how a
+deleted version can be published again, where its tokens come from, and what its refusals of a
+write mean (``advise``). ``explain/refusals.py`` asks the flavor object; it never tests which
+flavor it has.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 
 from yarl import URL
 
+from publish_guard.cloud_flavors import Azure
 from publish_guard.flavor_base import Advice, Flavor, Refused
 from publish_guard.forge_flavors import GitHub, GitLab
 
@@ -184,8 +186,9 @@ VERDACCIO = Verdaccio()
 NPMJS = Npmjs()
 GITHUB = GitHub()
 GITLAB = GitLab()
+AZURE = Azure()
 GENERIC = Generic()
-_ALL = (ARTIFACTORY, NEXUS, VERDACCIO, NPMJS, GITHUB, GITLAB, GENERIC)
+_ALL = (ARTIFACTORY, NEXUS, VERDACCIO, NPMJS, GITHUB, GITLAB, AZURE, GENERIC)
 FLAVORS = {flavor.key: flavor for flavor in _ALL}
 
 
@@ -205,6 +208,8 @@ def flavor_from_url(url: URL) -> Flavor | None:
         return GITHUB
     if "/api/v4/" in path and "/packages/npm" in path:  # project, group or instance endpoint
         return GITLAB
+    if "/_packaging/" in path and "/npm/registry" in path:
+        return AZURE
     return None
 
 

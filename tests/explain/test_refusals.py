@@ -144,6 +144,18 @@ def test_otp_challenges_pass_untouched() -> None:
             "Developer role",
         ),
         (
+            "azure",
+            Refusal(
+                403,
+                "Forbidden - User 'x' lacks permission to complete this action. You need to "
+                "have 'AddPackage'.",
+                {},
+                b"",
+            ),
+            "NO_PERMISSION",
+            "Feed Publisher (Contributor)",
+        ),
+        (
             "npmjs",
             _refusal(500, b"<html><title>Oops</title></html>"),
             "UPSTREAM_REJECTED",
@@ -179,3 +191,13 @@ def test_the_401_answer_names_the_guard_url_in_npmrc_form() -> None:
     assert error is not None
     assert "//guard.example:8080/:_authToken=<token>" in error.hint
     assert "npm login --registry http://guard.example:8080/" in error.hint
+
+
+def test_a_sentence_in_the_status_line_is_what_the_upstream_said() -> None:
+    azure = Refusal(403, "Forbidden - The feed 'f' already contains file 'w-1.0.0.tgz'.", {}, b"")
+    assert azure.said() == "The feed 'f' already contains file 'w-1.0.0.tgz'."
+    both = Refusal(
+        403, "Forbidden - The feed 'f' is busy.", {}, b'{"message":"The feed \'f\' is busy."}'
+    )
+    assert both.said() == "The feed 'f' is busy."
+    assert Refusal(403, "Forbidden", {}, b'{"error":"forbidden"}').said() == "forbidden"

@@ -99,7 +99,7 @@ class Rig:
     """An upstream with a guard in front of it; ``token`` publishes, ``login`` is a user with a
     password for the login scenario."""
 
-    kind: str  # "verdaccio" | "artifactory", or an emulated flavor ("github", "gitlab")
+    kind: str  # "verdaccio" | "artifactory", or an emulated flavor ("github", …)
     upstream_url: str
     token: str
     login: tuple[str, str]
@@ -116,7 +116,12 @@ class Rig:
     @property
     def where(self) -> str:
         """How the guard names this upstream in its answers."""
-        titles = {"artifactory": "Artifactory", "github": "GitHub Packages", "gitlab": "GitLab"}
+        titles = {
+            "artifactory": "Artifactory",
+            "github": "GitHub Packages",
+            "gitlab": "GitLab",
+            "azure": "Azure Artifacts",
+        }
         return titles.get(self.kind, "the registry")
 
     def seed(self, name: str, version: str, *, files: dict[str, str | bytes] | None = None) -> str:

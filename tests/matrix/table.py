@@ -59,6 +59,7 @@ REGISTRY_CLIENTS: Final = ("npm", "pnpm", "yarn")
 REGISTRIES: Final[Mapping[str, str]] = {
     "github": "GitHub Packages (emulated)",
     "gitlab": "GitLab (emulated)",
+    "azure": "Azure Artifacts (emulated)",
 }
 REGISTRY_SCENARIOS: Final[Mapping[str, str]] = {
     "publish": "publish",

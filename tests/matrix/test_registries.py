@@ -38,6 +38,14 @@ WORDS = {
         " to project 1",
         "GitLab refused the credentials for the publish of {name}@1.0.0 (401 Unauthorized)",
     ),
+    "azure": (
+        "Azure Artifacts refused the publish of {name}@1.0.0 (User '",
+        "Azure Artifacts refused the credentials for the publish of {name}@1.0.0 (TF400813: "
+        "Resource not available for anonymous access.",
+    ),
+}
+CAUSES = {  # the cause that follows what the registry said, where that varies per request
+    "azure": "the identity lacks the permission to add packages to feed npm-feed",
 }
 SCOPE = {"github": "octo", "gitlab": "acme"}  # both take scoped packages (GitLab: documented)
 
@@ -153,6 +161,7 @@ def test_no_publish_permission(
     assert not result.ok
     words = WORDS[registry][0].format(name=name)
     line = _one_line(result.output, words)
+    assert CAUSES.get(registry, "") in line
     if tool == "yarn":
         assert line.startswith(f"➤ YN0035: {words}"), line
     else:

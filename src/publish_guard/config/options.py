@@ -63,7 +63,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "flavor",
-        choice("auto", "artifactory", "nexus", "verdaccio", "npmjs", "github", "gitlab"),
+        choice("auto", "artifactory", "nexus", "verdaccio", "npmjs", "github", "gitlab", "azure"),
         "auto",
         "the kind of upstream registry; auto detects it from the URL",
         "FLAVOR",

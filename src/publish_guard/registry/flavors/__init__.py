@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from publish_guard.registry.flavors.artifactory import Artifactory
+from publish_guard.registry.flavors.azure import Azure
 from publish_guard.registry.flavors.base import Done, RegistryAnswer, RegistryBehaviour
 from publish_guard.registry.flavors.github import GitHub
 from publish_guard.registry.flavors.gitlab import GitLab
@@ -17,6 +18,7 @@ BEHAVIOURS: dict[str, type[RegistryBehaviour]] = {
     "npmjs": Npmjs,
     "github": GitHub,
     "gitlab": GitLab,
+    "azure": Azure,
 }
 
 
