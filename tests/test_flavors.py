@@ -8,6 +8,7 @@ from yarl import URL
 from publish_guard.flavors import (
     ARTIFACTORY,
     AZURE,
+    CODEARTIFACT,
     FLAVORS,
     GENERIC,
     GITHUB,
@@ -34,6 +35,7 @@ from publish_guard.flavors import (
         (GITLAB, "https://gitlab.example/api/v4/packages/npm/", None),
         (AZURE, "https://pkgs.dev.azure.com/acme/web/_packaging/feed/npm/registry/", "feed"),
         (AZURE, "https://pkgs.dev.azure.com/acme/_packaging/feed/npm/registry/", "feed"),
+        (CODEARTIFACT, "https://d-1.d.codeartifact.us-west-2.amazonaws.com/npm/repo/", "repo"),
     ],
 )
 def test_the_repository_named_in_the_upstream_url(flavor: object, url: str, repo: str) -> None:
@@ -152,3 +154,12 @@ def test_azure_reads_its_refusals(status: int, said: str, kind: str, words: str)
     assert advice is not None
     assert advice.kind == kind
     assert words in advice.fix
+
+
+def test_codeartifact_is_known_by_its_host_and_names_the_iam_action() -> None:
+    url = "https://acme-111122223333.d.codeartifact.eu-west-1.amazonaws.com/npm/my-repo/"
+    assert flavor_from_url(URL(url)) is CODEARTIFACT
+    advice = CODEARTIFACT.advise(Refused(403, "", "publish", "my-repo"))
+    assert advice is not None
+    assert "codeartifact:PublishPackageVersion" in advice.cause
+    assert "delete-package-versions" in CODEARTIFACT.reuse_hint

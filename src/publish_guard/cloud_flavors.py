@@ -1,4 +1,4 @@
-"""Flavors of the cloud services' package feeds: Azure Artifacts.
+"""Flavors of the cloud services' package feeds: Azure Artifacts and AWS CodeArtifact.
 
 What each says and what to do about it, with sources, is in docs/registries.md.
 """
@@ -44,3 +44,33 @@ class Azure(Flavor):
                 "Feed Publisher (Contributor) role (feed settings → Permissions).",
             )
         return None
+
+
+class CodeArtifact(Flavor):
+    """AWS CodeArtifact: one npm API per repository, ``…codeartifact…amazonaws.com/npm/<repo>/``."""
+
+    key = "codeartifact"
+    title = "AWS CodeArtifact"
+    reuse_hint = (
+        "aws codeartifact delete-package-versions --domain <domain> --repository <repository> "
+        "--format npm --package <name> --versions <version> (with codeartifact:"
+        "DeletePackageVersions) deletes it, after which it can be published again"
+    )
+    login_help = (
+        "CodeArtifact tokens come from aws codeartifact get-authorization-token (or aws "
+        "codeartifact login --tool npm) and expire"
+    )
+    repo_marker = "npm"
+
+    def advise(self, refused: Refused) -> Advice | None:
+        if refused.status != 403 or refused.command != "publish":
+            return None
+        repo = refused.repo
+        return Advice(
+            "permission",
+            f"the IAM identity may not publish to repository {repo}: it needs "
+            "codeartifact:PublishPackageVersion on the package (and ReadFromRepository on the "
+            "repository)",
+            f"Grant codeartifact:PublishPackageVersion for {repo} in the identity's IAM policy or "
+            "the repository's policy, then get a new token (aws codeartifact login --tool npm).",
+        )

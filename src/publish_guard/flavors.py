@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from yarl import URL
 
-from publish_guard.cloud_flavors import Azure
+from publish_guard.cloud_flavors import Azure, CodeArtifact
 from publish_guard.flavor_base import Advice, Flavor, Refused
 from publish_guard.forge_flavors import GitHub, GitLab
 
@@ -187,8 +187,9 @@ NPMJS = Npmjs()
 GITHUB = GitHub()
 GITLAB = GitLab()
 AZURE = Azure()
+CODEARTIFACT = CodeArtifact()
 GENERIC = Generic()
-_ALL = (ARTIFACTORY, NEXUS, VERDACCIO, NPMJS, GITHUB, GITLAB, AZURE, GENERIC)
+_ALL = (ARTIFACTORY, NEXUS, VERDACCIO, NPMJS, GITHUB, GITLAB, AZURE, CODEARTIFACT, GENERIC)
 FLAVORS = {flavor.key: flavor for flavor in _ALL}
 
 
@@ -210,6 +211,8 @@ def flavor_from_url(url: URL) -> Flavor | None:
         return GITLAB
     if "/_packaging/" in path and "/npm/registry" in path:
         return AZURE
+    if ".codeartifact." in host and host.endswith(".amazonaws.com"):
+        return CODEARTIFACT
     return None
 
 

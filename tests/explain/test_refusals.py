@@ -156,6 +156,18 @@ def test_otp_challenges_pass_untouched() -> None:
             "Feed Publisher (Contributor)",
         ),
         (
+            "codeartifact",
+            _refusal(401, www_authenticate='Bearer realm="acme/my-repo"'),
+            "AUTH_REJECTED",
+            "get-authorization-token",
+        ),
+        (
+            "codeartifact",
+            _refusal(403, b'{"error":"User is not authorized to perform: codeartifact:X"}'),
+            "NO_PERMISSION",
+            "codeartifact:PublishPackageVersion",
+        ),
+        (
             "npmjs",
             _refusal(500, b"<html><title>Oops</title></html>"),
             "UPSTREAM_REJECTED",

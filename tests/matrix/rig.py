@@ -121,6 +121,7 @@ class Rig:
             "github": "GitHub Packages",
             "gitlab": "GitLab",
             "azure": "Azure Artifacts",
+            "codeartifact": "AWS CodeArtifact",
         }
         return titles.get(self.kind, "the registry")
 

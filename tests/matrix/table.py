@@ -60,6 +60,7 @@ REGISTRIES: Final[Mapping[str, str]] = {
     "github": "GitHub Packages (emulated)",
     "gitlab": "GitLab (emulated)",
     "azure": "Azure Artifacts (emulated)",
+    "codeartifact": "AWS CodeArtifact (emulated)",
 }
 REGISTRY_SCENARIOS: Final[Mapping[str, str]] = {
     "publish": "publish",

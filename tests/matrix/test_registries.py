@@ -43,9 +43,15 @@ WORDS = {
         "Azure Artifacts refused the credentials for the publish of {name}@1.0.0 (TF400813: "
         "Resource not available for anonymous access.",
     ),
+    "codeartifact": (
+        "AWS CodeArtifact refused the publish of {name}@1.0.0 (User is not authorized to perform:"
+        " codeartifact:PublishPackageVersion",
+        "AWS CodeArtifact refused the credentials for the publish of {name}@1.0.0 (Unauthorized)",
+    ),
 }
 CAUSES = {  # the cause that follows what the registry said, where that varies per request
     "azure": "the identity lacks the permission to add packages to feed npm-feed",
+    "codeartifact": "the IAM identity may not publish to repository my-repo",
 }
 SCOPE = {"github": "octo", "gitlab": "acme"}  # both take scoped packages (GitLab: documented)
 

@@ -63,7 +63,17 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "flavor",
-        choice("auto", "artifactory", "nexus", "verdaccio", "npmjs", "github", "gitlab", "azure"),
+        choice(
+            "auto",
+            "artifactory",
+            "nexus",
+            "verdaccio",
+            "npmjs",
+            "github",
+            "gitlab",
+            "azure",
+            "codeartifact",
+        ),
         "auto",
         "the kind of upstream registry; auto detects it from the URL",
         "FLAVOR",
