@@ -11,6 +11,7 @@ from publish_guard.flavors import (
     CODEARTIFACT,
     FLAVORS,
     GENERIC,
+    GITEA,
     GITHUB,
     GITLAB,
     NEXUS,
@@ -36,6 +37,7 @@ from publish_guard.flavors import (
         (AZURE, "https://pkgs.dev.azure.com/acme/web/_packaging/feed/npm/registry/", "feed"),
         (AZURE, "https://pkgs.dev.azure.com/acme/_packaging/feed/npm/registry/", "feed"),
         (CODEARTIFACT, "https://d-1.d.codeartifact.us-west-2.amazonaws.com/npm/repo/", "repo"),
+        (GITEA, "https://codeberg.org/api/packages/acme/npm/", "acme"),
     ],
 )
 def test_the_repository_named_in_the_upstream_url(flavor: object, url: str, repo: str) -> None:
@@ -163,3 +165,13 @@ def test_codeartifact_is_known_by_its_host_and_names_the_iam_action() -> None:
     assert advice is not None
     assert "codeartifact:PublishPackageVersion" in advice.cause
     assert "delete-package-versions" in CODEARTIFACT.reuse_hint
+
+
+def test_gitea_is_known_by_its_url_and_realm_and_says_its_401_is_ambiguous() -> None:
+    assert flavor_from_url(URL("https://git.example/api/packages/acme/npm/")) is GITEA
+    assert flavor_from_url(URL("https://git.example/api/packages/acme/pypi/")) is None
+    assert flavor_from_headers({"WWW-Authenticate": 'Basic realm="Gitea Package API"'}) is GITEA
+    assert "write:package" in GITEA.login_help
+    advice = GITEA.advise(Refused(403, "no permission to upload this package", "publish", "acme"))
+    assert advice is not None
+    assert "repository field" in advice.cause

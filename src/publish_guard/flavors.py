@@ -10,13 +10,14 @@ flavor it has.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from yarl import URL
 
 from publish_guard.cloud_flavors import Azure, CodeArtifact
 from publish_guard.flavor_base import Advice, Flavor, Refused
-from publish_guard.forge_flavors import GitHub, GitLab
+from publish_guard.forge_flavors import Gitea, GitHub, GitLab
 
 __all__ = ["FLAVORS", "Advice", "Flavor", "Refused", "flavor_from_headers", "flavor_from_url"]
 
@@ -186,10 +187,22 @@ VERDACCIO = Verdaccio()
 NPMJS = Npmjs()
 GITHUB = GitHub()
 GITLAB = GitLab()
+GITEA = Gitea()
 AZURE = Azure()
 CODEARTIFACT = CodeArtifact()
 GENERIC = Generic()
-_ALL = (ARTIFACTORY, NEXUS, VERDACCIO, NPMJS, GITHUB, GITLAB, AZURE, CODEARTIFACT, GENERIC)
+_ALL = (
+    ARTIFACTORY,
+    NEXUS,
+    VERDACCIO,
+    NPMJS,
+    GITHUB,
+    GITLAB,
+    GITEA,
+    AZURE,
+    CODEARTIFACT,
+    GENERIC,
+)
 FLAVORS = {flavor.key: flavor for flavor in _ALL}
 
 
@@ -213,6 +226,8 @@ def flavor_from_url(url: URL) -> Flavor | None:
         return AZURE
     if ".codeartifact." in host and host.endswith(".amazonaws.com"):
         return CODEARTIFACT
+    if re.search(r"/api/packages/[^/]+/npm(/|$)", path):
+        return GITEA
     return None
 
 
@@ -225,6 +240,9 @@ def flavor_from_headers(headers: Mapping[str, str]) -> Flavor | None:
         return NEXUS
     if "verdaccio" in lowered.get("x-powered-by", "").lower():
         return VERDACCIO
-    if 'realm="github package registry"' in lowered.get("www-authenticate", "").lower():
+    challenge = lowered.get("www-authenticate", "").lower()
+    if 'realm="github package registry"' in challenge:
         return GITHUB
+    if 'realm="gitea package api"' in challenge:
+        return GITEA
     return None

@@ -1,4 +1,4 @@
-"""Flavors of the package registries of code forges: GitHub Packages and GitLab.
+"""Flavors of the package registries of code forges: GitHub Packages, GitLab, Gitea/Forgejo.
 
 What each says and what to do about it, with sources, is in docs/registries.md.
 """
@@ -84,3 +84,32 @@ class GitLab(Flavor):
             f"Ask a Maintainer of {project} for the Developer role (Manage → Members), or use a "
             "token with the api scope.",
         )
+
+
+class Gitea(Flavor):
+    """Gitea and Forgejo: one npm API per owner, ``/api/packages/<owner>/npm/``."""
+
+    key = "gitea"
+    title = "Gitea"
+    repo_marker = "packages"  # the owner (user or organization) follows
+    reuse_hint = (
+        "'npm unpublish <pkg>@<version>' by a user who may write the owner's packages (or the "
+        "package's settings page) deletes it, then it can be published again"
+    )
+    # Gitea answers 401 to an unknown token and to one that may not write alike.
+    login_help = (
+        "Gitea takes a personal access token with the write:package scope, and answers 401 as "
+        "well when the token lacks that scope or its user may not write the owner's packages, "
+        "so check those too"
+    )
+
+    def advise(self, refused: Refused) -> Advice | None:
+        if refused.status == 403 and "no permission to upload this package" in refused.said:
+            return Advice(
+                "permission",
+                "package.json's repository field names a repository this user may not write "
+                "(Gitea links the package to it and checks that right)",
+                "Correct package.json's repository URL, or ask for write access to that "
+                "repository.",
+            )
+        return None

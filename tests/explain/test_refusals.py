@@ -168,6 +168,14 @@ def test_otp_challenges_pass_untouched() -> None:
             "codeartifact:PublishPackageVersion",
         ),
         (
+            "gitea",
+            _refusal(
+                401, b"reqPackageAccess\n", www_authenticate='Basic realm="Gitea Package API"'
+            ),
+            "AUTH_REJECTED",
+            "lacks that scope or its user may not write the owner's packages",
+        ),
+        (
             "npmjs",
             _refusal(500, b"<html><title>Oops</title></html>"),
             "UPSTREAM_REJECTED",

@@ -120,6 +120,7 @@ class Rig:
             "artifactory": "Artifactory",
             "github": "GitHub Packages",
             "gitlab": "GitLab",
+            "gitea": "Gitea",
             "azure": "Azure Artifacts",
             "codeartifact": "AWS CodeArtifact",
         }

@@ -59,6 +59,7 @@ REGISTRY_CLIENTS: Final = ("npm", "pnpm", "yarn")
 REGISTRIES: Final[Mapping[str, str]] = {
     "github": "GitHub Packages (emulated)",
     "gitlab": "GitLab (emulated)",
+    "gitea": "Gitea / Forgejo (emulated)",
     "azure": "Azure Artifacts (emulated)",
     "codeartifact": "AWS CodeArtifact (emulated)",
 }

@@ -48,12 +48,31 @@ WORDS = {
         " codeartifact:PublishPackageVersion",
         "AWS CodeArtifact refused the credentials for the publish of {name}@1.0.0 (Unauthorized)",
     ),
+    "gitea": (
+        "Gitea refused the credentials for the publish of {name}@1.0.0 (reqPackageAccess)",
+        "Gitea refused the credentials for the publish of {name}@1.0.0 (reqPackageAccess)",
+    ),
 }
+# Registries that answer a publish its user may not make with the 401 of an unknown token.
+SAME_401 = {
+    "gitea": "Gitea answers a publish its user may not make with the same 401 as an unknown"
+    " token (`reqPackageAccess`); the guard's hint names the token's scope and the owner's"
+    " package rights beside the token itself.",
+}
+YARN_401 = (
+    "yarn berry answers every 401 with its own line (`YN0041: Invalid authentication`) and"
+    " drops the registry's explanation, the guard's too; npm and pnpm show it."
+)
 CAUSES = {  # the cause that follows what the registry said, where that varies per request
     "azure": "the identity lacks the permission to add packages to feed npm-feed",
     "codeartifact": "the IAM identity may not publish to repository my-repo",
+    "gitea": "lacks that scope or its user may not write the owner's packages",
 }
-SCOPE = {"github": "octo", "gitlab": "acme"}  # both take scoped packages (GitLab: documented)
+SCOPE = {
+    "github": "octo",
+    "gitlab": "acme",
+    "gitea": "acme",
+}  # both take scoped packages (GitLab: documented)
 
 
 def _client(client: ClientFactory, tool: str, rig: Rig, token: str | None) -> Client:
@@ -156,7 +175,7 @@ def test_install(tool: str, registry: str, registry_rig: Rig, client: ClientFact
 @ROWS
 @pytest.mark.matrix("permission")
 def test_no_publish_permission(
-    tool: str, registry: str, registry_rig: Rig, client: ClientFactory
+    tool: str, registry: str, registry_rig: Rig, client: ClientFactory, cell: CellNote
 ) -> None:
     rig = registry_rig
     cli = _client(client, tool, rig, rig.reader)
@@ -165,14 +184,24 @@ def test_no_publish_permission(
     result = cli.publish(cli.make_package(name, "1.0.0"))
 
     assert not result.ok
+    status = 401 if registry in SAME_401 else 403
+    assert [seen.status for seen in rig.recorder.puts(name)] == [status]
+    assert rig.versions(name) == []
+    if registry in SAME_401:
+        cell.note(SAME_401[registry])
+    if status == 401 and tool == "yarn":  # yarn asks whoami: the token itself is known
+        assert "YN0041: Invalid authentication (as matrix-reader)" in result.output
+        cell.note(YARN_401)
+        return
     words = WORDS[registry][0].format(name=name)
     line = _one_line(result.output, words)
-    assert CAUSES.get(registry, "") in line
+    assert CAUSES.get(registry, "") in result.output
     if tool == "yarn":
         assert line.startswith(f"➤ YN0035: {words}"), line
+    elif status == 401:
+        assert line.startswith(f"npm error 401 Unauthorized - PUT {rig.url}"), line
     else:
         assert line.startswith(f"npm error 403 403 Forbidden - PUT {rig.url}"), line
-    assert rig.versions(name) == []
 
 
 @ROWS
@@ -190,10 +219,7 @@ def test_bad_token(
     assert [seen.status for seen in rig.recorder.puts(name)] == [401]
     if tool == "yarn":
         assert "YN0041: Invalid authentication (as an unknown user)" in result.output
-        cell.note(
-            "yarn berry answers every 401 with its own line (`YN0041: Invalid authentication`)"
-            " and drops the registry's explanation, the guard's too; npm and pnpm show it."
-        )
+        cell.note(YARN_401)
     else:
         words = WORDS[registry][1].format(name=name)
         line = _one_line(result.output, words)

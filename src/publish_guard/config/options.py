@@ -71,6 +71,7 @@ OPTIONS: tuple[Option, ...] = (
             "npmjs",
             "github",
             "gitlab",
+            "gitea",
             "azure",
             "codeartifact",
         ),

@@ -6,6 +6,7 @@ from publish_guard.registry.flavors.artifactory import Artifactory
 from publish_guard.registry.flavors.azure import Azure
 from publish_guard.registry.flavors.base import Done, RegistryAnswer, RegistryBehaviour
 from publish_guard.registry.flavors.codeartifact import CodeArtifact
+from publish_guard.registry.flavors.gitea import Gitea
 from publish_guard.registry.flavors.github import GitHub
 from publish_guard.registry.flavors.gitlab import GitLab
 from publish_guard.registry.flavors.nexus import Nexus
@@ -19,6 +20,7 @@ BEHAVIOURS: dict[str, type[RegistryBehaviour]] = {
     "npmjs": Npmjs,
     "github": GitHub,
     "gitlab": GitLab,
+    "gitea": Gitea,
     "azure": Azure,
     "codeartifact": CodeArtifact,
 }
