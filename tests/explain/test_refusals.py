@@ -176,6 +176,18 @@ def test_otp_challenges_pass_untouched() -> None:
             "lacks that scope or its user may not write the owner's packages",
         ),
         (
+            "azure",
+            Refusal(
+                409,
+                "Conflict - 'left-pad 1.3.0' cannot be published to the feed because it exists "
+                "in at least one of the feed's upstream sources.",
+                {},
+                b"",
+            ),
+            "REPO_NOT_DEPLOYABLE",
+            "Upstream sources",
+        ),
+        (
             "npmjs",
             _refusal(500, b"<html><title>Oops</title></html>"),
             "UPSTREAM_REJECTED",

@@ -57,3 +57,16 @@ async def test_tokens_and_rights(api: ApiFactory) -> None:
         "lacks permission to complete this action. You need to have 'AddPackage'."
         in (await denied.json())["message"]
     )
+
+
+async def test_a_version_in_an_upstream_source_is_a_409(api: ApiFactory) -> None:
+    a = await api("azure")
+    a.registry.update_repo("npm-feed", upstream_versions=("left-pad@1.3.0",))
+    answer = await a.publish("left-pad", "1.3.0")
+    assert answer.status == 409
+    assert answer.reason is not None
+    assert answer.reason.startswith(
+        "Conflict - 'left-pad 1.3.0' cannot be published to the feed because it exists in at "
+        "least one of the feed's upstream sources."
+    )
+    assert (await a.publish("left-pad", "1.3.1")).status == 200

@@ -79,6 +79,8 @@ def check_publish(
     if not target.artifact_allowed(path):
         raise RegistryError(ErrorKind.PATTERN_REJECTED, path=path, **where)
     existing = registry.storage.load_document(target.key, name)
+    if f"{name}@{version}" in target.upstream_versions:
+        raise RegistryError(ErrorKind.IN_UPSTREAM, **where)
     _check_version_free(registry, target, existing, version, where, parsed.tarball.data)
     if (
         target.latest_tag_locked

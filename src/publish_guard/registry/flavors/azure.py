@@ -3,7 +3,8 @@
 Its answers, with their sources, are in docs/registries.md. Azure DevOps says its sentence in the
 status line (``403 Forbidden - The feed 'f' already contains file …``), which npm prints; the
 JSON body carries it as ``message`` too. A version number, once published, is never taken again,
-deleted or not. Feeds are private: every read needs a token.
+deleted or not; one that the feed's upstream sources hold is a 409. Feeds are private: every read
+needs a token.
 """
 
 from __future__ import annotations
@@ -82,6 +83,12 @@ class Azure(RegistryBehaviour):
             )
         if kind in (ErrorKind.VERSION_EXISTS, ErrorKind.VERSION_RESERVED):
             return failure(403, exists(err.repo or "", err.package or "", err.version or ""))
+        if kind is ErrorKind.IN_UPSTREAM:
+            return failure(
+                409,
+                f"'{err.package} {err.version}' cannot be published to the feed because it exists "
+                "in at least one of the feed's upstream sources.",
+            )
         if kind is ErrorKind.NOT_FOUND:
             return failure(404, err.detail or f"The package '{err.package}' could not be found.")
         if kind is ErrorKind.CONFLICT:
