@@ -1,82 +1,25 @@
-"""What makes Artifactory, Nexus, Verdaccio and npmjs differ, as far as the guard cares.
+"""What makes each registry flavor differ, as far as the guard cares; which flavor an upstream is.
 
-One class per flavor holds what the guard knows about that registry: how it is recognised, how
-its repository is named in its URL, how a deleted version can be published again, where its
-tokens come from, and what its refusals of a write mean (``advise``). ``explain/refusals.py``
-asks the flavor object; it never tests which flavor it has.
+One class per flavor (Artifactory, Nexus, Verdaccio and npmjs here; the code forges' registries
+in ``forge_flavors.py``, the cloud services' feeds in ``cloud_flavors.py``) holds what the guard
+knows about that registry: how it is recognised, how its repository is named in its URL, how a
+deleted version can be published again, where its tokens come from, and what its refusals of a
+write mean (``advise``). ``explain/refusals.py`` asks the flavor object; it never tests which
+flavor it has.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
 
 from yarl import URL
 
+from publish_guard.cloud_flavors import Azure, CodeArtifact
+from publish_guard.flavor_base import Advice, Flavor, Refused
+from publish_guard.forge_flavors import Gitea, GitHub, GitLab
 
-@dataclass(frozen=True, slots=True)
-class Refused:
-    """A write the registry refused, as a flavor reads it."""
-
-    status: int
-    said: str  # what the registry said, lower-cased
-    command: str  # publish, deprecate, dist-tag, unpublish, login, owner, star, write
-    repo: str  # the repository key or name from the upstream URL; "?" when unknown
-    package: str | None = None
-    version: str | None = None
-    version_visible: bool | None = None  # the guard could read the package document
-    repo_info: Mapping[str, Any] | None = None  # Artifactory's repository description
-
-
-@dataclass(frozen=True, slots=True)
-class Advice:
-    """What a refusal means: the user may not write (``permission``: NO_PERMISSION), or the
-    repository takes no publishes (``repository``: REPO_NOT_DEPLOYABLE, ``cause`` says what
-    the repository is)."""
-
-    kind: Literal["permission", "repository"]
-    cause: str
-    fix: str
-
-
-class Flavor:
-    key: ClassVar[str] = "generic"
-    title: ClassVar[str] = "the registry"
-    reserves_unpublished: ClassVar[bool] = False  # a version number can never be used again
-    reuse_hint: ClassVar[str] = (  # how a deleted version can be published again, where it can
-        "the registry's admin may be able to delete it, after which it can be published again"
-    )
-    login_help: ClassVar[str] = "ask the registry's admin how its tokens are issued"
-    repo_marker: ClassVar[str | None] = None  # the path segment before the repository's name
-
-    def __repr__(self) -> str:
-        return f"<flavor {self.key}>"
-
-    def repo_key(self, url: URL) -> str | None:
-        """The repository the upstream URL names, where the flavor names one in its paths."""
-        segments = [s for s in url.path.split("/") if s]
-        if self.repo_marker is None or self.repo_marker not in segments:
-            return None
-        after = segments[segments.index(self.repo_marker) + 1 :]
-        return after[0] if after else None
-
-    def wants_repo_info(self, status: int, command: str) -> bool:
-        """Whether the repository's description would tell why this refusal happened."""
-        return False
-
-    def advise(self, refused: Refused) -> Advice | None:
-        """This flavor's own reading of a refusal, before the rules every registry shares."""
-        return None
-
-    def may_not_publish(self) -> Advice:
-        """A 403 that says the user may not publish this package."""
-        return Advice(
-            "permission",
-            "this user is not a maintainer of the package or a member of its team",
-            "Ask an owner to add you (npm owner add <user> <package>), or publish under your "
-            "own scope.",
-        )
+__all__ = ["FLAVORS", "Advice", "Flavor", "Refused", "flavor_from_headers", "flavor_from_url"]
 
 
 class Artifactory(Flavor):
@@ -242,8 +185,25 @@ ARTIFACTORY = Artifactory()
 NEXUS = Nexus()
 VERDACCIO = Verdaccio()
 NPMJS = Npmjs()
+GITHUB = GitHub()
+GITLAB = GitLab()
+GITEA = Gitea()
+AZURE = Azure()
+CODEARTIFACT = CodeArtifact()
 GENERIC = Generic()
-FLAVORS = {flavor.key: flavor for flavor in (ARTIFACTORY, NEXUS, VERDACCIO, NPMJS, GENERIC)}
+_ALL = (
+    ARTIFACTORY,
+    NEXUS,
+    VERDACCIO,
+    NPMJS,
+    GITHUB,
+    GITLAB,
+    GITEA,
+    AZURE,
+    CODEARTIFACT,
+    GENERIC,
+)
+FLAVORS = {flavor.key: flavor for flavor in _ALL}
 
 
 def flavor_from_url(url: URL) -> Flavor | None:
@@ -255,6 +215,19 @@ def flavor_from_url(url: URL) -> Flavor | None:
         return NEXUS
     if url.host in ("registry.npmjs.org", "registry.npmjs.com"):
         return NPMJS
+    host = url.host or ""
+    if host == "npm.pkg.github.com" or (host.startswith("npm.") and host.endswith(".ghe.com")):
+        return GITHUB
+    if path.startswith("/_registry/npm/"):  # GitHub Enterprise Server without subdomains
+        return GITHUB
+    if "/api/v4/" in path and "/packages/npm" in path:  # project, group or instance endpoint
+        return GITLAB
+    if "/_packaging/" in path and "/npm/registry" in path:
+        return AZURE
+    if ".codeartifact." in host and host.endswith(".amazonaws.com"):
+        return CODEARTIFACT
+    if re.search(r"/api/packages/[^/]+/npm(/|$)", path):
+        return GITEA
     return None
 
 
@@ -267,4 +240,9 @@ def flavor_from_headers(headers: Mapping[str, str]) -> Flavor | None:
         return NEXUS
     if "verdaccio" in lowered.get("x-powered-by", "").lower():
         return VERDACCIO
+    challenge = lowered.get("www-authenticate", "").lower()
+    if 'realm="github package registry"' in challenge:
+        return GITHUB
+    if 'realm="gitea package api"' in challenge:
+        return GITEA
     return None

@@ -116,6 +116,78 @@ def test_otp_challenges_pass_untouched() -> None:
             "this package is already present",
         ),
         (
+            "github",
+            _refusal(
+                401,
+                b'{"error":"unauthenticated: User cannot be authenticated with the token '
+                b'provided."}',
+            ),
+            "AUTH_REJECTED",
+            "write:packages",
+        ),
+        (
+            "github",
+            _refusal(403, b'{"error":"Permission permission_denied: write_package"}'),
+            "NO_PERMISSION",
+            "lacks the write:packages scope",
+        ),
+        (
+            "gitlab",
+            _refusal(401, b'{"message":"401 Unauthorized"}'),
+            "AUTH_REJECTED",
+            "write_package_registry",
+        ),
+        (
+            "gitlab",
+            _refusal(403, b'{"message":"403 Forbidden"}'),
+            "NO_PERMISSION",
+            "Developer role",
+        ),
+        (
+            "azure",
+            Refusal(
+                403,
+                "Forbidden - User 'x' lacks permission to complete this action. You need to "
+                "have 'AddPackage'.",
+                {},
+                b"",
+            ),
+            "NO_PERMISSION",
+            "Feed Publisher (Contributor)",
+        ),
+        (
+            "codeartifact",
+            _refusal(401, www_authenticate='Bearer realm="acme/my-repo"'),
+            "AUTH_REJECTED",
+            "get-authorization-token",
+        ),
+        (
+            "codeartifact",
+            _refusal(403, b'{"error":"User is not authorized to perform: codeartifact:X"}'),
+            "NO_PERMISSION",
+            "codeartifact:PublishPackageVersion",
+        ),
+        (
+            "gitea",
+            _refusal(
+                401, b"reqPackageAccess\n", www_authenticate='Basic realm="Gitea Package API"'
+            ),
+            "AUTH_REJECTED",
+            "lacks that scope or its user may not write the owner's packages",
+        ),
+        (
+            "azure",
+            Refusal(
+                409,
+                "Conflict - 'left-pad 1.3.0' cannot be published to the feed because it exists "
+                "in at least one of the feed's upstream sources.",
+                {},
+                b"",
+            ),
+            "REPO_NOT_DEPLOYABLE",
+            "Upstream sources",
+        ),
+        (
             "npmjs",
             _refusal(500, b"<html><title>Oops</title></html>"),
             "UPSTREAM_REJECTED",
@@ -151,3 +223,13 @@ def test_the_401_answer_names_the_guard_url_in_npmrc_form() -> None:
     assert error is not None
     assert "//guard.example:8080/:_authToken=<token>" in error.hint
     assert "npm login --registry http://guard.example:8080/" in error.hint
+
+
+def test_a_sentence_in_the_status_line_is_what_the_upstream_said() -> None:
+    azure = Refusal(403, "Forbidden - The feed 'f' already contains file 'w-1.0.0.tgz'.", {}, b"")
+    assert azure.said() == "The feed 'f' already contains file 'w-1.0.0.tgz'."
+    both = Refusal(
+        403, "Forbidden - The feed 'f' is busy.", {}, b'{"message":"The feed \'f\' is busy."}'
+    )
+    assert both.said() == "The feed 'f' is busy."
+    assert Refusal(403, "Forbidden", {}, b'{"error":"forbidden"}').said() == "forbidden"

@@ -24,7 +24,7 @@ from tests.harness.tools import NODE_MODULES
 from tests.harness.verdaccio import Verdaccio
 from tests.matrix.readme_check import WORKER_KEY
 from tests.matrix.rig import Rig, start_guard
-from tests.matrix.table import Cell, CellKey, Results, client_cell, tool_cell
+from tests.matrix.table import Cell, CellKey, Results, client_cell, registry_cell, tool_cell
 
 LOGIN_USER = ("matrix-login", "matrix-login-password")
 FINAL_TEST = "test_readme_table.py::test_the_readme_shows_what_the_matrix_found"
@@ -69,6 +69,8 @@ def _cell_key(item: pytest.Item) -> CellKey | None:
     params = callspec.params
     if marker.args[0] == "tools":
         return tool_cell(params["release"], params["upstream"])
+    if "registry" in params:
+        return registry_cell(params["tool"], params["registry"], marker.args[0])
     return client_cell(params["tool"], params["upstream"], marker.args[0])
 
 
@@ -194,6 +196,37 @@ def _start_rig(kind: str, request: pytest.FixtureRequest, started: _Started) -> 
         guard,
         recorder,
         registry,
+    )
+
+
+@pytest.fixture
+def registry_rig(registry: str, _matrix_servers: _Started) -> Rig:
+    """The guard, started with ``--flavor <registry>``, in front of the emulator of that flavor."""
+    if registry not in _matrix_servers.rigs:
+        _matrix_servers.rigs[registry] = _start_emulated(registry, _matrix_servers)
+    return _matrix_servers.rigs[registry]
+
+
+def _start_emulated(flavor: str, started: _Started) -> Rig:
+    registry = Registry(RegistryConfig(flavor=flavor))
+    server = ServerThread(partial(create_registry_app, registry)).start()
+    started.servers.append(server)
+    token = registry.add_user("matrix").token
+    registry.add_user(*LOGIN_USER)
+    reader = registry.add_user("matrix-reader", permissions="read").token
+    url = registry.npm_url(server.url)
+    guard, recorder = start_guard(url, "--flavor", flavor)
+    started.servers.append(guard)
+    return Rig(
+        flavor,
+        url,
+        token,
+        LOGIN_USER,
+        lambda name: registry.document(name),  # type: ignore[arg-type,return-value]
+        guard,
+        recorder,
+        registry,
+        reader,
     )
 
 

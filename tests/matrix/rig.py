@@ -99,7 +99,7 @@ class Rig:
     """An upstream with a guard in front of it; ``token`` publishes, ``login`` is a user with a
     password for the login scenario."""
 
-    kind: str  # "verdaccio" | "artifactory"
+    kind: str  # "verdaccio" | "artifactory", or an emulated flavor ("github", …)
     upstream_url: str
     token: str
     login: tuple[str, str]
@@ -107,6 +107,7 @@ class Rig:
     guard: ServerThread
     recorder: Recorder
     registry: Registry | None = None  # the emulator, whose journal shows what reached it
+    reader: str | None = None  # a token that may read but not publish (emulated registries)
 
     @property
     def url(self) -> str:
@@ -115,7 +116,15 @@ class Rig:
     @property
     def where(self) -> str:
         """How the guard names this upstream in its answers."""
-        return "Artifactory" if self.kind == "artifactory" else "the registry"
+        titles = {
+            "artifactory": "Artifactory",
+            "github": "GitHub Packages",
+            "gitlab": "GitLab",
+            "gitea": "Gitea",
+            "azure": "Azure Artifacts",
+            "codeartifact": "AWS CodeArtifact",
+        }
+        return titles.get(self.kind, "the registry")
 
     def seed(self, name: str, version: str, *, files: dict[str, str | bytes] | None = None) -> str:
         """Publishes ``name@version`` straight to the upstream; returns its integrity."""
@@ -160,7 +169,7 @@ class Rig:
         return username
 
 
-def start_guard(upstream_url: str) -> tuple[ServerThread, Recorder]:
+def start_guard(upstream_url: str, *argv: str) -> tuple[ServerThread, Recorder]:
     from publish_guard.app import create_app
     from publish_guard.config import load_settings
 
@@ -179,6 +188,7 @@ def start_guard(upstream_url: str) -> tuple[ServerThread, Recorder]:
             "false",
             "--log-level",
             "warning",
+            *argv,
         ],
         environ={},
     )

@@ -53,6 +53,23 @@ RELEASE_TOOLS: Final[Mapping[str, tuple[str, str]]] = {
     "changesets": ("changesets", "changeset publish"),
 }
 TOOL_NAMES: Final[Mapping[str, str]] = {"lerna": "lerna", "changesets": "@changesets/cli"}
+# Rows of the registries table: the current clients through the guard to each further registry,
+# emulated (``--flavor`` set), with what tells one registry's answers from another's.
+REGISTRY_CLIENTS: Final = ("npm", "pnpm", "yarn")
+REGISTRIES: Final[Mapping[str, str]] = {
+    "github": "GitHub Packages (emulated)",
+    "gitlab": "GitLab (emulated)",
+    "gitea": "Gitea / Forgejo (emulated)",
+    "azure": "Azure Artifacts (emulated)",
+    "codeartifact": "AWS CodeArtifact (emulated)",
+}
+REGISTRY_SCENARIOS: Final[Mapping[str, str]] = {
+    "publish": "publish",
+    "collision": "collision",
+    "install": "install",
+    "permission": "no publish permission",
+    "token": "bad token",
+}
 
 CellKey = tuple[str, str, str]  # (table, row, column)
 
@@ -65,6 +82,10 @@ def tool_cell(tool_row: str, upstream: str) -> CellKey:
     return ("tools", tool_row, upstream)
 
 
+def registry_cell(tool: str, registry: str, scenario: str) -> CellKey:
+    return ("registries", f"{tool}/{registry}", scenario)
+
+
 def expected_cells() -> list[CellKey]:
     """Every cell of the layout, in table order."""
     cells = [
@@ -74,6 +95,12 @@ def expected_cells() -> list[CellKey]:
         for scenario in SCENARIOS
     ]
     cells += [tool_cell(row, upstream) for row in RELEASE_TOOLS for upstream in UPSTREAMS]
+    cells += [
+        registry_cell(tool, registry, scenario)
+        for tool in REGISTRY_CLIENTS
+        for registry in REGISTRIES
+        for scenario in REGISTRY_SCENARIOS
+    ]
     return cells
 
 
@@ -191,6 +218,22 @@ def render(results: Results) -> str:
         marks = [notes.mark(results.cells.get(tool_cell(row, u))) for u in UPSTREAMS]
         version = results.versions.get(version_key, "?")
         lines.append(_row([TOOL_NAMES[version_key], version, f"`{command}`", *marks]))
+    lines += [
+        "",
+        "Further registries, emulated by the project's registry (their answers, with sources, in"
+        " `docs/registries.md`), the guard started with their `--flavor`:",
+        "",
+        _row(["client", "version", "registry behind the guard", *REGISTRY_SCENARIOS.values()]),
+        _row(["---"] * (3 + len(REGISTRY_SCENARIOS))),
+    ]
+    for tool in REGISTRY_CLIENTS:
+        for registry, title in REGISTRIES.items():
+            marks = [
+                notes.mark(results.cells.get(registry_cell(tool, registry, s)))
+                for s in REGISTRY_SCENARIOS
+            ]
+            version = client_version(results, tool)
+            lines.append(_row([CLIENT_NAMES[tool], version, title, *marks]))
     lines += ["", *notes.lines()]
     return "\n".join(lines)
 

@@ -41,6 +41,7 @@ def test_a_complete_run_renders_the_same_whatever_the_order() -> None:
     assert text.count("n/a (1)") == 2  # one footnote for the same text
     assert "\n1. no deprecate.\n" in text + "\n"
     assert "| lerna | 9.0.7 | `lerna publish from-git --yes` | ✓ | ✗ |" in text
+    assert "| npm | 11.x | GitHub Packages (emulated) | ✓ | ✓ | ✓ | ✓ | ✓ |" in text
 
 
 def test_the_results_file_round_trips_and_knows_what_is_missing() -> None:

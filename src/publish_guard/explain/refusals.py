@@ -64,6 +64,10 @@ class Refusal:
     def said(self) -> str:
         """The meaningful part of the answer, one line, secrets scrubbed."""
         text = _said(self.body)
+        # Azure DevOps says its sentence in the status line: "403 Forbidden - The feed …".
+        _, dash, told = self.reason.partition(" - ")
+        if dash and told.strip() and told.strip() not in text:
+            text = f"{told.strip()}; {text}" if text else told.strip()
         text = " ".join(text.split())
         if len(text) > _MAX_SAID:
             text = text[: _MAX_SAID - 1] + "…"

@@ -29,6 +29,7 @@ class ErrorKind(Enum):
     LATEST_TAG_LOCKED = "latest_tag_locked"  # nexus
     TOO_LARGE = "too_large"
     UPLINK_DOWN = "uplink_down"  # verdaccio
+    IN_UPSTREAM = "in_upstream"  # azure: the version exists in one of the feed's upstream sources
     NOT_FOUND = "not_found"
     BAD_REQUEST = "bad_request"
     CONFLICT = "conflict"  # a stale _rev

@@ -60,6 +60,8 @@ class Repo:
     anonymous_read: bool = True
     max_body_size: int | None = None  # bytes; None = the flavor's default
     uplink_down: bool = False  # Verdaccio: refuse publishes of new packages with 503
+    # Azure Artifacts: "name@version"s its upstream sources hold; publishing one is a 409
+    upstream_versions: tuple[str, ...] = ()
     group_deploy_legacy: bool = False  # Nexus group: older 400 instead of the PRO-feature 403
     url: str | None = None  # remote: the upstream it would proxy (descriptive only)
 

@@ -79,7 +79,9 @@ def check_publish(
     if not target.artifact_allowed(path):
         raise RegistryError(ErrorKind.PATTERN_REJECTED, path=path, **where)
     existing = registry.storage.load_document(target.key, name)
-    _check_version_free(registry, target, existing, version, where)
+    if f"{name}@{version}" in target.upstream_versions:
+        raise RegistryError(ErrorKind.IN_UPSTREAM, **where)
+    _check_version_free(registry, target, existing, version, where, parsed.tarball.data)
     if (
         target.latest_tag_locked
         and "latest" in parsed.dist_tags
@@ -103,8 +105,21 @@ def publish(
 ) -> PublishBody:
     """Check and store one published version; returns the parsed body."""
     parsed, target = check_publish(registry, repo, identity, body, path_name=path_name, otp=otp)
-    store_version(registry, target, parsed.manifest, parsed.tarball.data, parsed.dist_tags)
+    existing = registry.storage.load_document(target.key, parsed.name.full)
+    accepted_as_is = registry.flavor.accepts_identical_republish and _identical(
+        existing, parsed.version, parsed.tarball.data
+    )
+    if not accepted_as_is:
+        store_version(registry, target, parsed.manifest, parsed.tarball.data, parsed.dist_tags)
     return parsed
+
+
+def _identical(existing: PackageDocument | None, version: str, tarball: bytes) -> bool:
+    """Whether ``version`` is stored with exactly these bytes."""
+    stored = ((existing or {}).get("versions") or {}).get(version) or {}
+    return (
+        bool(stored) and (stored.get("dist") or {}).get("integrity") == digests(tarball).integrity
+    )
 
 
 def _check_version_free(
@@ -113,6 +128,7 @@ def _check_version_free(
     existing: PackageDocument | None,
     version: str,
     where: dict[str, str],
+    tarball: bytes,
 ) -> None:
     flavor = registry.flavor
     if existing is not None and docs.is_tombstone(existing) and flavor.republish_block:
@@ -121,6 +137,8 @@ def _check_version_free(
             raise RegistryError(ErrorKind.PACKAGE_BLOCKED, **where)
     state = docs.version_state(existing, version)
     if state in (VersionState.EXISTS, VersionState.DEPRECATED):
+        if flavor.accepts_identical_republish and _identical(existing, version, tarball):
+            return
         if flavor.honours_deployment_policy:
             if target.policy is DeploymentPolicy.ALLOW_REDEPLOY:
                 return

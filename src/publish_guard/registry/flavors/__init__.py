@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from publish_guard.registry.flavors.artifactory import Artifactory
+from publish_guard.registry.flavors.azure import Azure
 from publish_guard.registry.flavors.base import Done, RegistryAnswer, RegistryBehaviour
+from publish_guard.registry.flavors.codeartifact import CodeArtifact
+from publish_guard.registry.flavors.gitea import Gitea
+from publish_guard.registry.flavors.github import GitHub
+from publish_guard.registry.flavors.gitlab import GitLab
 from publish_guard.registry.flavors.nexus import Nexus
 from publish_guard.registry.flavors.npmjs import Npmjs
 from publish_guard.registry.flavors.verdaccio import Verdaccio
@@ -13,6 +18,11 @@ BEHAVIOURS: dict[str, type[RegistryBehaviour]] = {
     "nexus": Nexus,
     "verdaccio": Verdaccio,
     "npmjs": Npmjs,
+    "github": GitHub,
+    "gitlab": GitLab,
+    "gitea": Gitea,
+    "azure": Azure,
+    "codeartifact": CodeArtifact,
 }
 
 

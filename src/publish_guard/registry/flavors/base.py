@@ -80,6 +80,8 @@ class RegistryBehaviour:
     # blocked for this long.
     reserves_unpublished: ClassVar[bool] = False
     republish_block: ClassVar[timedelta | None] = None
+    # CodeArtifact: an existing version published again with the same bytes is accepted.
+    accepts_identical_republish: ClassVar[bool] = False
     # Nexus: the hosted repository's deployment policy decides about existing versions.
     honours_deployment_policy: ClassVar[bool] = False
     # Nexus proxy repositories have no write routes at all (404 before authentication).

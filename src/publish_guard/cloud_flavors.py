@@ -1,0 +1,76 @@
+"""Flavors of the cloud services' package feeds: Azure Artifacts and AWS CodeArtifact.
+
+What each says and what to do about it, with sources, is in docs/registries.md.
+"""
+
+from __future__ import annotations
+
+from publish_guard.flavor_base import Advice, Flavor, Refused
+
+
+class Azure(Flavor):
+    """Azure Artifacts: one npm API per feed, ``…/_packaging/<feed>/npm/registry/``."""
+
+    key = "azure"
+    title = "Azure Artifacts"
+    # A published version number is reserved for good, deleted or not (Microsoft's docs,
+    # "Delete and recover packages").
+    reserves_unpublished = True
+    reuse_hint = ""
+    login_help = (
+        "Azure Artifacts takes a personal access token with the Packaging (Read & write) scope, "
+        "base64-encoded as _password with any username (Artifacts → Connect to feed → npm)"
+    )
+    repo_marker = "_packaging"
+
+    def advise(self, refused: Refused) -> Advice | None:
+        said, feed = refused.said, refused.repo
+        package = refused.package or "the package"
+        if refused.status == 409 and "upstream source" in said:
+            return Advice(
+                "repository",
+                f"{package}@{refused.version} exists in one of the upstream sources of feed "
+                f"{feed}, and a feed does not publish over its upstreams",
+                "Publish another version, or the package under a scope of your own; a Feed "
+                "Owner can remove the upstream source from the feed (feed settings → Upstream "
+                "sources).",
+            )
+        if refused.status == 403 and "lacks permission" in said:
+            return Advice(
+                "permission",
+                f"the identity lacks the permission to add packages to feed {feed} (AddPackage, "
+                "which the Feed Publisher (Contributor) role has)",
+                f"Ask a Feed Owner of {feed} to give you, or the pipeline's build service, the "
+                "Feed Publisher (Contributor) role (feed settings → Permissions).",
+            )
+        return None
+
+
+class CodeArtifact(Flavor):
+    """AWS CodeArtifact: one npm API per repository, ``…codeartifact…amazonaws.com/npm/<repo>/``."""
+
+    key = "codeartifact"
+    title = "AWS CodeArtifact"
+    reuse_hint = (
+        "aws codeartifact delete-package-versions --domain <domain> --repository <repository> "
+        "--format npm --package <name> --versions <version> (with codeartifact:"
+        "DeletePackageVersions) deletes it, after which it can be published again"
+    )
+    login_help = (
+        "CodeArtifact tokens come from aws codeartifact get-authorization-token (or aws "
+        "codeartifact login --tool npm) and expire"
+    )
+    repo_marker = "npm"
+
+    def advise(self, refused: Refused) -> Advice | None:
+        if refused.status != 403 or refused.command != "publish":
+            return None
+        repo = refused.repo
+        return Advice(
+            "permission",
+            f"the IAM identity may not publish to repository {repo}: it needs "
+            "codeartifact:PublishPackageVersion on the package (and ReadFromRepository on the "
+            "repository)",
+            f"Grant codeartifact:PublishPackageVersion for {repo} in the identity's IAM policy or "
+            "the repository's policy, then get a new token (aws codeartifact login --tool npm).",
+        )

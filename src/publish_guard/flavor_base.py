@@ -1,0 +1,77 @@
+"""What a flavor is: the answers every registry may override, and what a refusal looks like to one.
+
+``flavors.py`` names the flavors and finds which one an upstream is; each flavor's class (there,
+in ``forge_flavors.py`` and in ``cloud_flavors.py``) overrides what its registry does differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from yarl import URL
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A write the registry refused, as a flavor reads it."""
+
+    status: int
+    said: str  # what the registry said, lower-cased
+    command: str  # publish, deprecate, dist-tag, unpublish, login, owner, star, write
+    repo: str  # the repository key or name from the upstream URL; "?" when unknown
+    package: str | None = None
+    version: str | None = None
+    version_visible: bool | None = None  # the guard could read the package document
+    repo_info: Mapping[str, Any] | None = None  # Artifactory's repository description
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """What a refusal means: the user may not write (``permission``: NO_PERMISSION), or the
+    repository takes no publishes (``repository``: REPO_NOT_DEPLOYABLE, ``cause`` says what
+    the repository is)."""
+
+    kind: Literal["permission", "repository"]
+    cause: str
+    fix: str
+
+
+class Flavor:
+    key: ClassVar[str] = "generic"
+    title: ClassVar[str] = "the registry"
+    reserves_unpublished: ClassVar[bool] = False  # a version number can never be used again
+    reuse_hint: ClassVar[str] = (  # how a deleted version can be published again, where it can
+        "the registry's admin may be able to delete it, after which it can be published again"
+    )
+    login_help: ClassVar[str] = "ask the registry's admin how its tokens are issued"
+    repo_marker: ClassVar[str | None] = None  # the path segment before the repository's name
+
+    def __repr__(self) -> str:
+        return f"<flavor {self.key}>"
+
+    def repo_key(self, url: URL) -> str | None:
+        """The repository the upstream URL names, where the flavor names one in its paths."""
+        segments = [s for s in url.path.split("/") if s]
+        if self.repo_marker is None or self.repo_marker not in segments:
+            return None
+        after = segments[segments.index(self.repo_marker) + 1 :]
+        return after[0] if after else None
+
+    def wants_repo_info(self, status: int, command: str) -> bool:
+        """Whether the repository's description would tell why this refusal happened."""
+        return False
+
+    def advise(self, refused: Refused) -> Advice | None:
+        """This flavor's own reading of a refusal, before the rules every registry shares."""
+        return None
+
+    def may_not_publish(self) -> Advice:
+        """A 403 that says the user may not publish this package."""
+        return Advice(
+            "permission",
+            "this user is not a maintainer of the package or a member of its team",
+            "Ask an owner to add you (npm owner add <user> <package>), or publish under your "
+            "own scope.",
+        )
