@@ -1,12 +1,13 @@
 # The two commands of the README:
 #   make demo   runs publish-guard in front of its embedded registry emulator
+#               (FLAVOR=nexus|verdaccio|npmjs|github|gitlab|azure|codeartifact|gitea: another one)
 #   make test   installs everything and runs all checks and tests
 #   make bench  runs the benchmarks against nginx, Verdaccio and the direct path (docs/benchmarks.md)
 .PHONY: demo test lint bench
 
 demo:
 	@scripts/bootstrap python
-	@.venv/bin/publish-guard demo
+	@.venv/bin/publish-guard demo $(if $(FLAVOR),--flavor $(FLAVOR))
 
 test:
 	@scripts/test

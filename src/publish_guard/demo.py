@@ -1,6 +1,7 @@
-"""``publish-guard demo``: the registry emulator (Artifactory, local repository ``npm-local``) and
-the guard in front of it, in one process and one event loop, with a demo user, a ready
-``.npmrc`` and a sample package, and the exact commands to try. Ctrl-C or SIGTERM stops both.
+"""``publish-guard demo``: the registry emulator (Artifactory, local repository ``npm-local``, or
+another registry with ``--flavor``) and the guard in front of it, in one process and one event
+loop, with a demo user, a ready ``.npmrc`` and a sample package, and the exact commands to try.
+Ctrl-C or SIGTERM stops both.
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ from publish_guard.config import parse_listen
 from publish_guard.registry.app import create_registry_app
 from publish_guard.registry.cli import ensure_user, npmrc_lines
 from publish_guard.registry.core import Registry
-from publish_guard.registry.model import Repo
+from publish_guard.registry.flavors import BEHAVIOURS
 from publish_guard.registry.serving import start, url_of, wait_for_stop
 from publish_guard.registry.state import RegistryConfig
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
-DEMO_REPO = "npm-local"
 DEMO_USER = "demo"
 SAMPLE_PACKAGE = "hello-publish-guard"
 
@@ -35,7 +35,14 @@ SAMPLE_PACKAGE = "hello-publish-guard"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="publish-guard demo",
-        description="Run an emulated Artifactory and publish-guard in front of it, ready for npm.",
+        description="Run an emulated registry (Artifactory unless --flavor says otherwise) and "
+        "publish-guard in front of it, ready for npm.",
+    )
+    parser.add_argument(
+        "--flavor",
+        choices=sorted(BEHAVIOURS),
+        default="artifactory",
+        help="which registry to emulate (default %(default)s)",
     )
     parser.add_argument(
         "--listen", default=DEFAULT_LISTEN, help="the guard's HOST:PORT (default %(default)s)"
@@ -67,9 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if guard_port == 0:
         # The guard must know its own URL (for --public-url) before it starts.
         guard_port = free_port(guard_host)
-    registry = Registry(
-        RegistryConfig(flavor="artifactory", repos=[Repo(DEMO_REPO)], data_dir=args.data)
-    )
+    registry = Registry(RegistryConfig(flavor=args.flavor, data_dir=args.data))
     try:
         return asyncio.run(_run(registry, (guard_host, guard_port), registry_address))
     except OSError as exc:
@@ -83,9 +88,9 @@ async def _run(
     emulator, emulator_url = await _start_emulator(registry, guard_address, registry_address)
     workdir = Path(tempfile.mkdtemp(prefix="publish-guard-demo-"))
     try:
-        upstream_url = registry.npm_url(emulator_url, DEMO_REPO)
+        upstream_url = registry.npm_url(emulator_url)
         try:
-            guard_app = _guard_app(upstream_url, guard_address)
+            guard_app = _guard_app(upstream_url, guard_address, registry.config.flavor)
         except ValueError as exc:
             print(f"publish-guard demo: the guard cannot start: {exc}", file=sys.stderr)
             return 2
@@ -135,14 +140,14 @@ def free_port(host: str) -> int:
         return int(probe.getsockname()[1])
 
 
-def _guard_app(upstream_url: str, guard_address: tuple[str, int]) -> web.Application:
+def _guard_app(upstream_url: str, guard_address: tuple[str, int], flavor: str) -> web.Application:
     """The guard, configured as ``serve`` would be (its settings validated the same way)."""
     from publish_guard.app import create_app
     from publish_guard.config import ConfigError, load_settings
 
     host, port = guard_address
     listen = f"{host}:{port}"
-    argv = ["--upstream", upstream_url, "--listen", listen, "--flavor", "artifactory"]
+    argv = ["--upstream", upstream_url, "--listen", listen, "--flavor", flavor]
     try:
         settings = load_settings([*argv, "--public-url", url_of(host, port)], {})
     except ConfigError as exc:
@@ -173,6 +178,11 @@ def _prepare(workdir: Path, guard_url: str, token: str) -> Path:
     return npmrc
 
 
+def _repository(registry: Registry) -> str:
+    repo = next(iter(registry.repos.values()))
+    return f"{repo.kind.value} {repo.key}"
+
+
 def instructions(
     registry: Registry, guard_url: str, upstream_url: str, npmrc: Path, workdir: Path
 ) -> str:
@@ -185,7 +195,7 @@ def instructions(
             f"  status page:             {guard_url}-/guard/",
             "                           (after the tries below: every publish, its outcome, why)",
             f"  registry behind it:      {upstream_url}",
-            f"                           (emulated Artifactory, local repository {DEMO_REPO})",
+            f"{'':27}(emulated {registry.flavor.name}: {_repository(registry)})",
             f"  storage:                 {storage}",
             f"  demo user:               {DEMO_USER} (token in {npmrc})",
             "",

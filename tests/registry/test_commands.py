@@ -160,3 +160,35 @@ def test_demo_publishes_and_installs_through_the_guard(
 
     assert demo.stop() == 0
     assert not Path(package.group(1)).exists()  # the temporary folder is gone
+
+
+@pytest.mark.parametrize(
+    ("flavor", "title", "path"),
+    [
+        ("github", "GitHub Packages", "/"),
+        ("gitlab", "GitLab", "/api/v4/projects/1/packages/npm/"),
+        ("azure", "Azure Artifacts", "/_packaging/npm-feed/npm/registry/"),
+        ("codeartifact", "AWS CodeArtifact", "/npm/my-repo/"),
+        ("gitea", "Gitea", "/api/packages/acme/npm/"),
+    ],
+)
+def test_demo_shows_each_registry_with_its_flavor(
+    flavor: str, title: str, path: str, tmp_path: Path, run: list[Command], client: ClientFactory
+) -> None:
+    demo = Command("demo", "--flavor", flavor, "--listen", "127.0.0.1:0", log=tmp_path / "d.log")
+    run.append(demo)
+    out = demo.read_until("Ctrl-C stops both")
+    guard = re.search(r"guard \(point npm here\):\s+(\S+)", out)
+    token = re.search(r"^  //\S+:_authToken=(\S+)$", out, re.M)
+    package = re.search(r"^  cd (\S+)$", out, re.M)
+    upstream = re.search(r"registry behind it:\s+(\S+)", out)
+    assert guard and token and package and upstream, out  # noqa: PT018
+    assert upstream.group(1).endswith(path), out
+    cli = client("npm", guard.group(1), token.group(1))
+    cli.publish(Path(package.group(1))).check()
+    (Path(package.group(1)) / "index.js").write_text("// other bytes\n")
+    refused = cli.publish(Path(package.group(1)), "--force")
+    assert refused.returncode != 0
+    assert "You cannot publish over the previously published versions: 1.0.0." in refused.output
+    assert f"hello-publish-guard@1.0.0 is already in {title}" in refused.output
+    assert demo.stop() == 0
