@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from publish_guard.registry.flavors.artifactory import Artifactory
-from publish_guard.registry.flavors.azure import Azure
+from publish_guard.registry.flavors.artifactory import ArtifactoryBehaviour
+from publish_guard.registry.flavors.azure import AzureBehaviour
 from publish_guard.registry.flavors.base import Done, RegistryAnswer, RegistryBehaviour
-from publish_guard.registry.flavors.codeartifact import CodeArtifact
-from publish_guard.registry.flavors.gitea import Gitea
-from publish_guard.registry.flavors.github import GitHub
-from publish_guard.registry.flavors.gitlab import GitLab
-from publish_guard.registry.flavors.nexus import Nexus
-from publish_guard.registry.flavors.npmjs import Npmjs
-from publish_guard.registry.flavors.verdaccio import Verdaccio
+from publish_guard.registry.flavors.codeartifact import CodeArtifactBehaviour
+from publish_guard.registry.flavors.gitea import GiteaBehaviour
+from publish_guard.registry.flavors.github import GitHubBehaviour
+from publish_guard.registry.flavors.gitlab import GitLabBehaviour
+from publish_guard.registry.flavors.nexus import NexusBehaviour
+from publish_guard.registry.flavors.npmjs import NpmjsBehaviour
+from publish_guard.registry.flavors.verdaccio import VerdaccioBehaviour
 
 BEHAVIOURS: dict[str, type[RegistryBehaviour]] = {
-    "artifactory": Artifactory,
-    "nexus": Nexus,
-    "verdaccio": Verdaccio,
-    "npmjs": Npmjs,
-    "github": GitHub,
-    "gitlab": GitLab,
-    "gitea": Gitea,
-    "azure": Azure,
-    "codeartifact": CodeArtifact,
+    "artifactory": ArtifactoryBehaviour,
+    "nexus": NexusBehaviour,
+    "verdaccio": VerdaccioBehaviour,
+    "npmjs": NpmjsBehaviour,
+    "github": GitHubBehaviour,
+    "gitlab": GitLabBehaviour,
+    "gitea": GiteaBehaviour,
+    "azure": AzureBehaviour,
+    "codeartifact": CodeArtifactBehaviour,
 }
 
 

@@ -61,7 +61,7 @@ def pattern_rejection(repo: str, path: str) -> str:
     )
 
 
-class Artifactory(RegistryBehaviour):
+class ArtifactoryBehaviour(RegistryBehaviour):
     name: ClassVar[str] = "artifactory"
     abbreviated_documents: ClassVar[bool] = False  # [?] not confirmed either way: serve full
     identity_headers: ClassVar[tuple[tuple[str, str], ...]] = (

@@ -45,7 +45,7 @@ def exists(feed: str, name: str, version: str) -> str:
     )
 
 
-class Azure(RegistryBehaviour):
+class AzureBehaviour(RegistryBehaviour):
     name: ClassVar[str] = "azure"
     reserves_unpublished: ClassVar[bool] = True
 

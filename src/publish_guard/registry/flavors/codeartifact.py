@@ -33,7 +33,7 @@ def challenge(repo: str) -> tuple[tuple[str, str], ...]:
     return (("WWW-Authenticate", f'Bearer realm="{realm}", Basic realm="{realm}"'),)
 
 
-class CodeArtifact(RegistryBehaviour):
+class CodeArtifactBehaviour(RegistryBehaviour):
     name: ClassVar[str] = "codeartifact"
     accepts_identical_republish: ClassVar[bool] = True
 

@@ -38,7 +38,7 @@ def failure(status: int, message: str) -> RegistryAnswer:
     return json_answer(status, {"error": message})
 
 
-class Gitea(RegistryBehaviour):
+class GiteaBehaviour(RegistryBehaviour):
     name: ClassVar[str] = "gitea"
 
     def default_repos(self) -> list[Repo]:

@@ -37,7 +37,7 @@ def error(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) 
     return json_answer(status, {"error": message}, headers)
 
 
-class GitHub(RegistryBehaviour):
+class GitHubBehaviour(RegistryBehaviour):
     name: ClassVar[str] = "github"
     root_mounted: ClassVar[bool] = True
 

@@ -30,7 +30,7 @@ def message(status: int, text: str) -> RegistryAnswer:
     return json_answer(status, {"message": text})
 
 
-class GitLab(RegistryBehaviour):
+class GitLabBehaviour(RegistryBehaviour):
     name: ClassVar[str] = "gitlab"
 
     def default_repos(self) -> list[Repo]:

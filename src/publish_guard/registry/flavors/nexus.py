@@ -41,7 +41,7 @@ def empty(status: int, headers: tuple[tuple[str, str], ...] = ()) -> RegistryAns
     return RegistryAnswer(status, b"", None, headers)
 
 
-class Nexus(RegistryBehaviour):
+class NexusBehaviour(RegistryBehaviour):
     name: ClassVar[str] = "nexus"
     abbreviated_documents: ClassVar[bool] = False
     honours_deployment_policy: ClassVar[bool] = True

@@ -31,7 +31,7 @@ def permission_denied(name: str | None) -> str:
     return f'You do not have permission to publish "{name}". Are you logged in as the correct user?'
 
 
-class Npmjs(RegistryBehaviour):
+class NpmjsBehaviour(RegistryBehaviour):
     name: ClassVar[str] = "npmjs"
     root_mounted: ClassVar[bool] = True
     reserves_unpublished: ClassVar[bool] = True

@@ -33,7 +33,7 @@ def error(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) 
     return json_answer(status, {"error": message}, headers, reason)
 
 
-class Verdaccio(RegistryBehaviour):
+class VerdaccioBehaviour(RegistryBehaviour):
     name: ClassVar[str] = "verdaccio"
     root_mounted: ClassVar[bool] = True
     # An unknown or expired token is simply no token (seen with 6.8.0).
