@@ -179,35 +179,19 @@ def _start_rig(kind: str, request: pytest.FixtureRequest, started: _Started) -> 
         )
     if kind != "artifactory":
         raise ValueError(f"unknown upstream {kind!r}")
-    registry = Registry(RegistryConfig(flavor="artifactory"))
-    server = ServerThread(partial(create_registry_app, registry)).start()
-    started.servers.append(server)
-    token = registry.add_user("matrix").token
-    registry.add_user(*LOGIN_USER)
-    url = registry.npm_url(server.url)
-    guard, recorder = start_guard(url)
-    started.servers.append(guard)
-    return Rig(
-        kind,
-        url,
-        token,
-        LOGIN_USER,
-        lambda name: registry.document(name),  # type: ignore[arg-type,return-value]
-        guard,
-        recorder,
-        registry,
-    )
+    return _start_emulated("artifactory", started)  # its flavor found by the guard itself
 
 
 @pytest.fixture
 def registry_rig(registry: str, _matrix_servers: _Started) -> Rig:
     """The guard, started with ``--flavor <registry>``, in front of the emulator of that flavor."""
     if registry not in _matrix_servers.rigs:
-        _matrix_servers.rigs[registry] = _start_emulated(registry, _matrix_servers)
+        rig = _start_emulated(registry, _matrix_servers, "--flavor", registry)
+        _matrix_servers.rigs[registry] = rig
     return _matrix_servers.rigs[registry]
 
 
-def _start_emulated(flavor: str, started: _Started) -> Rig:
+def _start_emulated(flavor: str, started: _Started, *guard_args: str) -> Rig:
     registry = Registry(RegistryConfig(flavor=flavor))
     server = ServerThread(partial(create_registry_app, registry)).start()
     started.servers.append(server)
@@ -215,7 +199,7 @@ def _start_emulated(flavor: str, started: _Started) -> Rig:
     registry.add_user(*LOGIN_USER)
     reader = registry.add_user("matrix-reader", permissions="read").token
     url = registry.npm_url(server.url)
-    guard, recorder = start_guard(url, "--flavor", flavor)
+    guard, recorder = start_guard(url, *guard_args)
     started.servers.append(guard)
     return Rig(
         flavor,

@@ -126,25 +126,14 @@ def test_demo_publishes_and_installs_through_the_guard(
 ) -> None:
     demo = Command("demo", "--listen", "127.0.0.1:0", log=tmp_path / "demo.log")
     run.append(demo)
-    out = demo.read_until("Ctrl-C stops both")
-    guard = re.search(r"guard \(point npm here\):\s+(\S+)", out)
-    token = re.search(r"^  //\S+:_authToken=(\S+)$", out, re.M)
-    package = re.search(r"^  cd (\S+)$", out, re.M)
-    upstream = re.search(r"registry behind it:\s+(\S+)", out)
-    status_page = re.search(r"status page:\s+(\S+)", out)
-    assert guard, out
-    assert token, out
-    assert package, out
-    assert upstream, out
-    assert status_page, out
-    assert status_page.group(1) == guard.group(1) + "-/guard/"
-    assert upstream.group(1).endswith("/artifactory/api/npm/npm-local/")
-    npmrc = re.search(r"export NPM_CONFIG_USERCONFIG=(\S+)", out)
-    assert npmrc
-    assert f"registry={guard.group(1)}" in Path(npmrc.group(1)).read_text()
+    shown = _demo_lines(demo.read_until("Ctrl-C stops both"))
+    assert shown["status page"] == shown["guard"] + "-/guard/"
+    assert shown["upstream"].endswith("/artifactory/api/npm/npm-local/")
+    assert f"registry={shown['guard']}" in Path(shown["npmrc"]).read_text()
 
-    cli = client("npm", guard.group(1), token.group(1))
-    cli.publish(Path(package.group(1))).check()
+    cli = client("npm", shown["guard"], shown["token"])
+    package = Path(shown["package"])
+    cli.publish(package).check()
     result, project = cli.install("hello-publish-guard")
     result.check()
     manifest = installed_manifest(project, "hello-publish-guard")
@@ -153,13 +142,13 @@ def test_demo_publishes_and_installs_through_the_guard(
 
     # the status page it points at, as a browser asks for it, shows that publish
     browser = {"Accept": "text/html"}
-    page_request = urllib.request.Request(status_page.group(1), headers=browser)  # noqa: S310
+    page_request = urllib.request.Request(shown["status page"], headers=browser)  # noqa: S310
     with urllib.request.urlopen(page_request, timeout=10) as page:  # noqa: S310 - loopback
         assert page.status == 200
         assert "hello-publish-guard@1.0.0" in page.read().decode()
 
     assert demo.stop() == 0
-    assert not Path(package.group(1)).exists()  # the temporary folder is gone
+    assert not package.exists()  # the temporary folder is gone
 
 
 @pytest.mark.parametrize(
@@ -177,18 +166,32 @@ def test_demo_shows_each_registry_with_its_flavor(
 ) -> None:
     demo = Command("demo", "--flavor", flavor, "--listen", "127.0.0.1:0", log=tmp_path / "d.log")
     run.append(demo)
-    out = demo.read_until("Ctrl-C stops both")
-    guard = re.search(r"guard \(point npm here\):\s+(\S+)", out)
-    token = re.search(r"^  //\S+:_authToken=(\S+)$", out, re.M)
-    package = re.search(r"^  cd (\S+)$", out, re.M)
-    upstream = re.search(r"registry behind it:\s+(\S+)", out)
-    assert guard and token and package and upstream, out  # noqa: PT018
-    assert upstream.group(1).endswith(path), out
-    cli = client("npm", guard.group(1), token.group(1))
-    cli.publish(Path(package.group(1))).check()
-    (Path(package.group(1)) / "index.js").write_text("// other bytes\n")
-    refused = cli.publish(Path(package.group(1)), "--force")
+    shown = _demo_lines(demo.read_until("Ctrl-C stops both"))
+    assert shown["upstream"].endswith(path), shown
+    cli = client("npm", shown["guard"], shown["token"])
+    package = Path(shown["package"])
+    cli.publish(package).check()
+    (package / "index.js").write_text("// other bytes\n")
+    refused = cli.publish(package, "--force")
     assert refused.returncode != 0
     assert "You cannot publish over the previously published versions: 1.0.0." in refused.output
     assert f"hello-publish-guard@1.0.0 is already in {title}" in refused.output
     assert demo.stop() == 0
+
+
+_DEMO_LINES = {
+    "guard": r"guard \(point npm here\):\s+(\S+)",
+    "status page": r"status page:\s+(\S+)",
+    "upstream": r"registry behind it:\s+(\S+)",
+    "token": r"^  //\S+:_authToken=(\S+)$",
+    "package": r"^  cd (\S+)$",
+    "npmrc": r"export NPM_CONFIG_USERCONFIG=(\S+)",
+}
+
+
+def _demo_lines(out: str) -> dict[str, str]:
+    """What the demo printed for a user to use: each of ``_DEMO_LINES``, all of them there."""
+    found = {key: re.search(pattern, out, re.M) for key, pattern in _DEMO_LINES.items()}
+    missing = [key for key, match in found.items() if match is None]
+    assert not missing, f"the demo did not print {missing}:\n{out}"
+    return {key: match.group(1) for key, match in found.items() if match is not None}
