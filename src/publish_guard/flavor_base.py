@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, ClassVar, Literal
 
 from yarl import URL
@@ -42,6 +43,8 @@ class Flavor:
     key: ClassVar[str] = "generic"
     title: ClassVar[str] = "the registry"
     reserves_unpublished: ClassVar[bool] = False  # a version number can never be used again
+    # how long a package unpublished as a whole takes no publish at all (npmjs: 24 hours)
+    republish_block: ClassVar[timedelta | None] = None
     reuse_hint: ClassVar[str] = (  # how a deleted version can be published again, where it can
         "the registry's admin may be able to delete it, after which it can be published again"
     )
