@@ -22,6 +22,7 @@ class Azure(Flavor):
         "base64-encoded as _password with any username (Artifacts → Connect to feed → npm)"
     )
     repo_marker = "_packaging"
+    exists_answers = ((403, "already contains file"),)
 
     def advise(self, refused: Refused) -> Advice | None:
         said, feed = refused.said, refused.repo
@@ -61,6 +62,7 @@ class CodeArtifact(Flavor):
         "codeartifact login --tool npm) and expire"
     )
     repo_marker = "npm"
+    exists_answers = ((409, ""),)  # its 409 to a publish says nothing more
 
     def advise(self, refused: Refused) -> Advice | None:
         if refused.status != 403 or refused.command != "publish":

@@ -50,6 +50,8 @@ class Flavor:
     )
     login_help: ClassVar[str] = "ask the registry's admin how its tokens are issued"
     repo_marker: ClassVar[str | None] = None  # the path segment before the repository's name
+    # how the registry refuses a version it already holds: (status, words in its answer)
+    exists_answers: ClassVar[tuple[tuple[int, str], ...]] = ()
 
     def __repr__(self) -> str:
         return f"<flavor {self.key}>"
@@ -61,6 +63,13 @@ class Flavor:
             return None
         after = segments[segments.index(self.repo_marker) + 1 :]
         return after[0] if after else None
+
+    def says_exists(self, refused: Refused) -> bool:
+        """Whether this refusal of a publish is the registry saying the version exists."""
+        return refused.command == "publish" and any(
+            refused.status == status and words in refused.said
+            for status, words in self.exists_answers
+        )
 
     def wants_repo_info(self, status: int, command: str) -> bool:
         """Whether the repository's description would tell why this refusal happened."""

@@ -13,6 +13,7 @@ class GitHub(Flavor):
 
     key = "github"
     title = "GitHub Packages"
+    exists_answers = ((409, "cannot publish over existing version"),)
     # A deleted version can be restored within 30 days; whether its number can be published
     # again is not documented (docs.github.com, "Deleting and restoring a package").
     reuse_hint = (
@@ -61,6 +62,7 @@ class GitLab(Flavor):
     key = "gitlab"
     title = "GitLab"
     repo_marker = "projects"  # /api/v4/projects/<id>/packages/npm/
+    exists_answers = ((403, "package already exists"),)
     reuse_hint = (
         "a Maintainer of the project can delete the version in its package registry (Deploy → "
         "Package registry, or DELETE /api/v4/projects/<id>/packages/<package_id>), then it can "
@@ -92,6 +94,11 @@ class Gitea(Flavor):
     key = "gitea"
     title = "Gitea"
     repo_marker = "packages"  # the owner (user or organization) follows
+    # 409 since Gitea 1.21, 400 before
+    exists_answers = (
+        (409, "package version already exists"),
+        (400, "package version already exists"),
+    )
     reuse_hint = (
         "'npm unpublish <pkg>@<version>' by a user who may write the owner's packages (or the "
         "package's settings page) deletes it, then it can be published again"

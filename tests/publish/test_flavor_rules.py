@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 
 from publish_guard.registry import make_publish_body
 from tests.publish.conftest import Rig, RigFactory
@@ -36,3 +37,33 @@ async def test_azure_takes_a_new_version_of_a_deleted_package_at_once(rig: RigFa
     assert answer["code"] == "VERSION_RESERVED"
     assert "24 hours" not in answer["error"]
     assert "Azure Artifacts" in answer["error"]
+
+
+@pytest.mark.parametrize(
+    ("flavor", "status", "reuse"),
+    [
+        ("github", 409, "Manage versions"),
+        ("gitlab", 403, "Package registry"),
+        ("azure", 403, "never takes a version number twice"),
+        ("codeartifact", 409, "delete-package-versions"),
+        ("gitea", 409, "npm unpublish"),
+    ],
+)
+async def test_a_collision_the_look_up_could_not_see_is_told_as_one(
+    rig: RigFactory, flavor: str, status: int, reuse: str
+) -> None:
+    # a token that may publish but not read (a GitLab deploy token with only
+    # write_package_registry, a CI identity without read rights): the guard's look-up cannot see
+    # the version, and the registry's own refusal must not read as a permission problem
+    r = await rig("--flavor", flavor, flavor=flavor)
+    assert (await _publish(r, "@acme/widget", "1.0.0", "// one\n"))[0] == 200
+    r.user = r.registry.add_user("ci", "ci-pw", permissions="deploy")
+
+    status_seen, answer = await _publish(r, "@acme/widget", "1.0.0", "// other bytes\n")
+    assert status_seen == status
+    assert answer["code"] == "UPSTREAM_REJECTED"
+    assert "@acme/widget@1.0.0" in answer["hint"]
+    assert "npm version patch" in answer["hint"]
+    assert reuse in answer["hint"]
+    assert "may write" not in answer["hint"]
+    assert "retry" not in answer["hint"]

@@ -203,6 +203,8 @@ def _classify(refusal: Refusal, ctx: WriteContext, said: str, answer: _Answer) -
         version_visible=ctx.version_visible,
         repo_info=ctx.repo_info,
     )
+    if flavor.says_exists(refused):
+        return answer(UPSTREAM_REJECTED, _held(refusal, ctx, answer))
     advice = flavor.advise(refused)
     if (
         advice is None
@@ -220,12 +222,40 @@ def _classify(refusal: Refusal, ctx: WriteContext, said: str, answer: _Answer) -
         return answer(NO_PERMISSION, permission)
     other = UpstreamRejected(
         upstream_status=status,
-        reason=refusal.reason,
+        reason=_status_text(refusal.reason),
         said_part=answer.said_part,
         fix=_GENERIC_FIX.get(status, _GENERIC_FIX[0]),
         **answer.common,
     )
     return answer(UPSTREAM_REJECTED, other)
+
+
+def _held(refusal: Refusal, ctx: WriteContext, answer: _Answer) -> UpstreamRejected:
+    """The registry holds the version though the guard's look-up did not show it (a token that
+    may publish but not read, or a version the registry keeps out of its package document)."""
+    flavor, package = ctx.flavor, f"{ctx.package}@{ctx.version}"
+    again = (
+        f"{flavor.reuse_hint}"
+        if flavor.reuse_hint
+        else f"{flavor.title} never takes a version number twice"
+    )
+    fix = (
+        f"{flavor.title} already holds {package}, though the guard's look-up of the package did "
+        f"not show it (may this token read the package?). Publish a new version ('npm version "
+        f"patch'); {again}."
+    )
+    return UpstreamRejected(
+        upstream_status=refusal.status,
+        reason=_status_text(refusal.reason),
+        said_part=answer.said_part,
+        fix=fix,
+        **answer.common,
+    )
+
+
+def _status_text(reason: str) -> str:
+    """The reason phrase without a sentence after it (Azure's is in ``said`` already)."""
+    return reason.partition(" - ")[0]
 
 
 _GENERIC_FIX = {
