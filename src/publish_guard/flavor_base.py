@@ -52,6 +52,9 @@ class Flavor:
     repo_marker: ClassVar[str | None] = None  # the path segment before the repository's name
     # how the registry refuses a version it already holds: (status, words in its answer)
     exists_answers: ClassVar[tuple[tuple[int, str], ...]] = ()
+    # how it refuses a body over its limit, besides a 413; and what that limit is
+    too_large_answers: ClassVar[tuple[tuple[int, str], ...]] = ()
+    size_limit: ClassVar[str] = ""
 
     def __repr__(self) -> str:
         return f"<flavor {self.key}>"
@@ -66,10 +69,11 @@ class Flavor:
 
     def says_exists(self, refused: Refused) -> bool:
         """Whether this refusal of a publish is the registry saying the version exists."""
-        return refused.command == "publish" and any(
-            refused.status == status and words in refused.said
-            for status, words in self.exists_answers
-        )
+        return refused.command == "publish" and _says(self.exists_answers, refused)
+
+    def says_too_large(self, refused: Refused) -> bool:
+        """Whether this refusal is the registry saying the request is over its size limit."""
+        return refused.status == 413 or _says(self.too_large_answers, refused)
 
     def wants_repo_info(self, status: int, command: str) -> bool:
         """Whether the repository's description would tell why this refusal happened."""
@@ -87,3 +91,7 @@ class Flavor:
             "Ask an owner to add you (npm owner add <user> <package>), or publish under your "
             "own scope.",
         )
+
+
+def _says(answers: tuple[tuple[int, str], ...], refused: Refused) -> bool:
+    return any(refused.status == status and words in refused.said for status, words in answers)

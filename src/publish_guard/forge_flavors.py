@@ -63,6 +63,12 @@ class GitLab(Flavor):
     title = "GitLab"
     repo_marker = "projects"  # /api/v4/projects/<id>/packages/npm/
     exists_answers = ((403, "package already exists"),)
+    too_large_answers = ((400, "file is too large"),)
+    # gitlab.com/gitlab-org/gitlab/-/issues/297492 (the setting), merge request 40410 (500 MB)
+    size_limit = (
+        " (the instance's 'Maximum NPM package file size': Admin Area → Settings → CI/CD → "
+        "Package file size limits; 500 MB unless an admin changed it)"
+    )
     reuse_hint = (
         "a Maintainer of the project can delete the version in its package registry (Deploy → "
         "Package registry, or DELETE /api/v4/projects/<id>/packages/<package_id>), then it can "

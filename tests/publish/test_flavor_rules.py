@@ -1,12 +1,14 @@
-"""Each registry's own rules for used version numbers, through the guard to the emulator."""
+"""Each registry's own rules and refusals, through the guard to the emulator."""
 
 from __future__ import annotations
 
+import base64
+import os
 from typing import Any
 
 import pytest
 
-from publish_guard.registry import make_publish_body
+from publish_guard.registry import Registry, RegistryConfig, make_publish_body
 from tests.publish.conftest import Rig, RigFactory
 
 
@@ -67,3 +69,19 @@ async def test_a_collision_the_look_up_could_not_see_is_told_as_one(
     assert reuse in answer["hint"]
     assert "may write" not in answer["hint"]
     assert "retry" not in answer["hint"]
+
+
+async def test_gitlab_says_too_large_with_a_400(rig: RigFactory) -> None:
+    # GitLab answers a file over the instance's npm limit with 400 "File is too large."
+    registry = Registry(RegistryConfig(flavor="gitlab", max_body_size=4096))
+    r = await rig("--flavor", "gitlab", registry=registry)
+    noise = base64.b64encode(os.urandom(6000)).decode()
+
+    status, answer = await _publish(r, "@acme/widget", "1.0.0", noise)
+    assert status == 400
+    assert answer["code"] == "TOO_LARGE_UPSTREAM"
+    assert answer["error"].startswith(
+        "GitLab refused the publish of @acme/widget@1.0.0: the request ("
+    )
+    assert "Maximum NPM package file size" in answer["error"]
+    assert "0.0 MiB" not in answer["error"]

@@ -176,9 +176,20 @@ def _classify(refusal: Refusal, ctx: WriteContext, said: str, answer: _Answer) -
         return answer(AUTH_REJECTED, rejected)
     if status == 404 and "expired or revoked" in refusal.header("npm-notice").lower():
         return answer(TOKEN_EXPIRED, TokenExpired(**answer.login))
-    if status == 413:
-        size = f"{ctx.request_size / 1024**2:.1f} MiB" if ctx.request_size else "the request"
-        return answer(TOO_LARGE_UPSTREAM, TooLargeUpstream(size=size, limit="", **answer.common))
+    refused = Refused(
+        status=status,
+        said=said,
+        command=ctx.command,
+        repo=repo,
+        package=ctx.package,
+        version=ctx.version,
+        version_visible=ctx.version_visible,
+        repo_info=ctx.repo_info,
+    )
+    if flavor.says_too_large(refused):
+        size = _size(ctx.request_size) if ctx.request_size else "the request"
+        limit = flavor.size_limit
+        return answer(TOO_LARGE_UPSTREAM, TooLargeUpstream(size=size, limit=limit, **answer.common))
     if "uplinks is down" in said:
         return answer(UPLINK_DOWN, UplinkDown(**answer.common))
     if "does not allow updating assets" in said:
@@ -193,16 +204,6 @@ def _classify(refusal: Refusal, ctx: WriteContext, said: str, answer: _Answer) -
         return answer(REPO_READ_ONLY, RepoReadOnly(repo=repo, **answer.common))
     if "unable to update latest tag" in said:
         return answer(LATEST_TAG_LOCKED, LatestTagLocked(**answer.common))
-    refused = Refused(
-        status=status,
-        said=said,
-        command=ctx.command,
-        repo=repo,
-        package=ctx.package,
-        version=ctx.version,
-        version_visible=ctx.version_visible,
-        repo_info=ctx.repo_info,
-    )
     if flavor.says_exists(refused):
         return answer(UPSTREAM_REJECTED, _held(refusal, ctx, answer))
     advice = flavor.advise(refused)
@@ -251,6 +252,10 @@ def _held(refusal: Refusal, ctx: WriteContext, answer: _Answer) -> UpstreamRejec
         fix=fix,
         **answer.common,
     )
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024**2:.1f} MiB" if size >= 1024**2 else f"{size / 1024:.1f} KiB"
 
 
 def _status_text(reason: str) -> str:
