@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar, Literal
+from urllib.parse import unquote
 
 from yarl import URL
 
@@ -61,7 +62,8 @@ class Flavor:
 
     def repo_key(self, url: URL) -> str | None:
         """The repository the upstream URL names, where the flavor names one in its paths."""
-        segments = [s for s in url.path.split("/") if s]
+        # raw: a name may hold an encoded slash (GitLab's project path, group%2Fproject)
+        segments = [unquote(s) for s in url.raw_path.split("/") if s]
         if self.repo_marker is None or self.repo_marker not in segments:
             return None
         after = segments[segments.index(self.repo_marker) + 1 :]

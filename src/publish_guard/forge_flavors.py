@@ -87,8 +87,8 @@ class GitLab(Flavor):
         return Advice(
             "permission",
             f"the token may not publish to {project}: publishing needs the Developer role or "
-            "higher and a token with the api scope (a deploy token: write_package_registry; "
-            "CI_JOB_TOKEN: its own project only)",
+            "higher and a token with the api scope (a deploy token needs write_package_registry; "
+            "CI_JOB_TOKEN publishes to its own project only)",
             f"Ask a Maintainer of {project} for the Developer role (Manage → Members), or use a "
             "token with the api scope.",
         )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from publish_guard.registry import Registry, RegistryConfig, make_publish_body
+from publish_guard.registry import Registry, RegistryConfig, Repo, make_publish_body
 from tests.publish.conftest import Rig, RigFactory
 
 
@@ -85,3 +85,18 @@ async def test_gitlab_says_too_large_with_a_400(rig: RigFactory) -> None:
     )
     assert "Maximum NPM package file size" in answer["error"]
     assert "0.0 MiB" not in answer["error"]
+
+
+async def test_gitlab_project_named_by_its_encoded_path(rig: RigFactory) -> None:
+    # GitLab's API takes a project's URL-encoded path where it takes its ID
+    registry = Registry(RegistryConfig(flavor="gitlab", repos=[Repo("acme%2Fweb")]))
+    r = await rig("--flavor", "auto", registry=registry)
+    r.user = registry.add_user("reader", "reader-pw", permissions="read")
+
+    status, answer = await _publish(r, "@acme/widget", "1.0.0", "// one\n")
+    assert status == 403
+    assert answer["code"] == "NO_PERMISSION"
+    assert "may not publish to project acme/web:" in answer["error"]
+    assert "write_package_registry" in answer["error"]  # the guard's own words, not redacted
+    assert "[redacted]" not in answer["error"]
+    assert "Ask a Maintainer of project acme/web " in answer["hint"]
