@@ -105,6 +105,9 @@ class Gitea(Flavor):
         (409, "package version already exists"),
         (400, "package version already exists"),
     )
+    # quota errors (services/packages/packages.go), all 403: the upload's size, then the owner's
+    too_large_answers = ((403, "maximum allowed package type size exceeded"),)
+    size_limit = " (Gitea's limit for one npm upload: [packages] LIMIT_SIZE_NPM in app.ini)"
     reuse_hint = (
         "'npm unpublish <pkg>@<version>' by a user who may write the owner's packages (or the "
         "package's settings page) deletes it, then it can be published again"
@@ -117,6 +120,15 @@ class Gitea(Flavor):
     )
 
     def advise(self, refused: Refused) -> Advice | None:
+        if refused.status == 403 and "maximum allowed package" in refused.said:
+            owner = f"owner {refused.repo}" if refused.repo != "?" else "the owner"
+            return Advice(
+                "repository",
+                f"{owner} has used up its package quota in Gitea ({refused.said}; the admin "
+                "sets it as [packages] LIMIT_TOTAL_OWNER_SIZE and LIMIT_TOTAL_OWNER_COUNT)",
+                f"Delete old package versions of {owner} (the package's settings page, or 'npm "
+                "unpublish <pkg>@<version>'), or ask the Gitea admin to raise the quota.",
+            )
         if refused.status == 403 and "no permission to upload this package" in refused.said:
             return Advice(
                 "permission",

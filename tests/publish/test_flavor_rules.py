@@ -100,3 +100,17 @@ async def test_gitlab_project_named_by_its_encoded_path(rig: RigFactory) -> None
     assert "write_package_registry" in answer["error"]  # the guard's own words, not redacted
     assert "[redacted]" not in answer["error"]
     assert "Ask a Maintainer of project acme/web " in answer["hint"]
+
+
+async def test_gitea_says_too_large_with_a_quota_403(rig: RigFactory) -> None:
+    # Gitea refuses an upload over [packages] LIMIT_SIZE_NPM with 403 "maximum allowed package
+    # type size exceeded" (a quota error), which is about size, not permission
+    registry = Registry(RegistryConfig(flavor="gitea", max_body_size=4096))
+    r = await rig("--flavor", "gitea", registry=registry)
+    noise = base64.b64encode(os.urandom(6000)).decode()
+
+    status, answer = await _publish(r, "@acme/widget", "1.0.0", noise)
+    assert status == 403
+    assert answer["code"] == "TOO_LARGE_UPSTREAM"
+    assert answer["upstream"]["said"] == "maximum allowed package type size exceeded"
+    assert "LIMIT_SIZE_NPM" in answer["error"]
