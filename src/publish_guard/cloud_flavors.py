@@ -36,6 +36,14 @@ class Azure(Flavor):
                 "Owner can remove the upstream source from the feed (feed settings → Upstream "
                 "sources).",
             )
+        if refused.status == 404 and "feed with id" in said and "doesn't exist" in said:
+            return Advice(
+                "repository",
+                f"no feed {feed} is at the guard's upstream URL (a project-scoped feed's URL "
+                "names its project: …/<org>/<project>/_packaging/<feed>/npm/registry/)",
+                "Set the guard's upstream to the URL that Artifacts → Connect to feed → npm "
+                "shows for the feed.",
+            )
         if refused.status == 403 and "lacks permission" in said:
             return Advice(
                 "permission",

@@ -80,10 +80,19 @@ class GitLab(Flavor):
     )
 
     def advise(self, refused: Refused) -> Advice | None:
+        project = f"project {refused.repo}" if refused.repo != "?" else "the project"
+        if refused.status == 404 and "project not found" in refused.said:
+            return Advice(
+                "repository",
+                f"{project} does not exist, or this token may not see it (GitLab answers "
+                "'404 Project Not Found' to both)",
+                "Check the project ID in the guard's upstream URL (the project's overview page "
+                "shows it), and that the token's user is a member of the project (Manage → "
+                "Members).",
+            )
         # GitLab's API says only "403 Forbidden" when the token may not create packages.
         if refused.status != 403 or refused.said not in ("403 forbidden", ""):
             return None
-        project = f"project {refused.repo}" if refused.repo != "?" else "the project"
         return Advice(
             "permission",
             f"the token may not publish to {project}: publishing needs the Developer role or "

@@ -6,9 +6,19 @@ import base64
 import os
 from typing import Any
 
+import orjson
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
-from publish_guard.registry import Registry, RegistryConfig, Repo, make_publish_body
+from publish_guard.app import create_app
+from publish_guard.config import load_settings
+from publish_guard.registry import (
+    Registry,
+    RegistryConfig,
+    Repo,
+    create_registry_app,
+    make_publish_body,
+)
 from tests.publish.conftest import Rig, RigFactory
 
 
@@ -114,3 +124,29 @@ async def test_gitea_says_too_large_with_a_quota_403(rig: RigFactory) -> None:
     assert answer["code"] == "TOO_LARGE_UPSTREAM"
     assert answer["upstream"]["said"] == "maximum allowed package type size exceeded"
     assert "LIMIT_SIZE_NPM" in answer["error"]
+
+
+@pytest.mark.parametrize(
+    ("flavor", "said", "words"),
+    [
+        ("gitlab", "404 Project Not Found", "project 999 does not exist, or this token may not"),
+        ("azure", "The feed with ID '999' doesn't exist.", "a project-scoped feed's URL"),
+    ],
+)
+async def test_a_url_that_names_no_project_or_feed(flavor: str, said: str, words: str) -> None:
+    registry = Registry(RegistryConfig(flavor=flavor))
+    user = registry.add_user("alice", "alice-pw")
+    async with TestServer(create_registry_app(registry), host="127.0.0.1") as upstream:
+        wrong = registry.npm_url(str(upstream.make_url("/")), "999")
+        settings = load_settings(["--upstream", wrong, "--flavor", "auto"], {})
+        async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as guard:
+            response = await guard.put(
+                "/widget",
+                data=orjson.dumps(make_publish_body("widget", "1.0.0")),
+                headers={"authorization": f"Bearer {user.token}"},
+            )
+            answer = await response.json()
+    assert response.status == 404
+    assert answer["code"] == "REPO_NOT_DEPLOYABLE"
+    assert answer["upstream"]["said"].startswith(said)
+    assert words in answer["error"]
