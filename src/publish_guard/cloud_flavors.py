@@ -5,7 +5,23 @@ What each says and what to do about it, with sources, is in docs/registries.md.
 
 from __future__ import annotations
 
+import re
+
 from publish_guard.flavor_base import Advice, Flavor, Refused
+
+_ACTION = re.compile(r"codeartifact:([a-z]+)")  # in what it said, lower-cased
+# IAM actions as AWS spells them (CodeArtifact user guide, "CodeArtifact permissions reference")
+_ACTIONS = {
+    name.lower(): name
+    for name in (
+        "DeletePackageVersions",
+        "DisposePackageVersions",
+        "PublishPackageVersion",
+        "PutPackageMetadata",
+        "ReadFromRepository",
+        "UpdatePackageVersionsStatus",
+    )
+}
 
 
 class Azure(Flavor):
@@ -44,6 +60,14 @@ class Azure(Flavor):
                 "Set the guard's upstream to the URL that Artifacts → Connect to feed → npm "
                 "shows for the feed.",
             )
+        if refused.status == 403 and "lacks permission" in said and "'deletepackage'" in said:
+            return Advice(
+                "permission",
+                f"deleting a package from feed {feed} needs the DeletePackage permission, which "
+                "only the Feed Owner role has",
+                f"Ask a Feed Owner of {feed} to delete it, or to unlist or deprecate it instead "
+                "(Feed Publisher (Contributor) can do that).",
+            )
         if refused.status == 403 and "lacks permission" in said:
             return Advice(
                 "permission",
@@ -73,9 +97,20 @@ class CodeArtifact(Flavor):
     exists_answers = ((409, ""),)  # its 409 to a publish says nothing more
 
     def advise(self, refused: Refused) -> Advice | None:
-        if refused.status != 403 or refused.command != "publish":
+        if refused.status != 403:
             return None
         repo = refused.repo
+        action = _ACTION.search(refused.said)
+        if refused.command != "publish" and action is not None:
+            permission = f"codeartifact:{_ACTIONS.get(action.group(1), action.group(1))}"
+            return Advice(
+                "permission",
+                f"the IAM identity lacks {permission} on repository {repo}",
+                f"Grant {permission} for {repo} in the identity's IAM policy or the "
+                "repository's policy, then get a new token (aws codeartifact login --tool npm).",
+            )
+        if refused.command != "publish":
+            return None
         return Advice(
             "permission",
             f"the IAM identity may not publish to repository {repo}: it needs "

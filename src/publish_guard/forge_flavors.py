@@ -44,6 +44,15 @@ class GitHub(Flavor):
                 f"In the package settings of {package}, give the workflow's repository write "
                 "access (Manage Actions access), and grant 'permissions: packages: write'.",
             )
+        if "delete_package" in said:
+            return Advice(
+                "permission",
+                "deleting a version needs a token with the delete:packages scope (and "
+                "read:packages) of a user with admin rights to the package",
+                "Use a personal access token (classic) with delete:packages and read:packages, "
+                "or delete the version on the package's page (Package settings → Manage "
+                "versions).",
+            )
         if "permission_denied" in said or "write_package" in said:
             return Advice(
                 "permission",
@@ -93,6 +102,14 @@ class GitLab(Flavor):
         # GitLab's API says only "403 Forbidden" when the token may not create packages.
         if refused.status != 403 or refused.said not in ("403 forbidden", ""):
             return None
+        if refused.command == "unpublish":
+            return Advice(
+                "permission",
+                f"the token may not delete packages of {project}: deleting needs the Maintainer "
+                "role or higher",
+                f"Ask a Maintainer of {project} to delete it (Deploy → Package registry), or for "
+                "the Maintainer role.",
+            )
         return Advice(
             "permission",
             f"the token may not publish to {project}: publishing needs the Developer role or "

@@ -150,3 +150,31 @@ async def test_a_url_that_names_no_project_or_feed(flavor: str, said: str, words
     assert answer["code"] == "REPO_NOT_DEPLOYABLE"
     assert answer["upstream"]["said"].startswith(said)
     assert words in answer["error"]
+
+
+@pytest.mark.parametrize(
+    ("flavor", "words"),
+    [
+        ("github", "delete:packages"),
+        ("gitlab", "Maintainer role"),
+        ("azure", "Feed Owner"),
+        ("codeartifact", "codeartifact:DeletePackageVersions"),
+    ],
+)
+async def test_an_unpublish_without_the_right_names_the_right_to_delete(
+    rig: RigFactory, flavor: str, words: str
+) -> None:
+    r = await rig("--flavor", flavor, flavor=flavor)
+    assert (await _publish(r, "@acme/widget", "1.0.0", "// one\n"))[0] == 200
+    doc = await (await r.guard.get("/@acme%2fwidget?write=true", headers=r.headers())).json()
+    r.user = r.registry.add_user("ci", "ci-pw", permissions="read,deploy")
+
+    response = await r.guard.delete(f"/@acme%2fwidget/-rev/{doc['_rev']}", headers=r.headers())
+    answer = await response.json()
+    assert response.status == 403
+    assert answer["code"] == "NO_PERMISSION"
+    assert "refused the unpublish of @acme/widget" in answer["error"]
+    assert words in answer["error"] + answer["hint"]
+    assert "add packages" not in answer["error"]
+    assert "write:packages" not in answer["hint"]
+    assert "may not publish" not in answer["error"]
