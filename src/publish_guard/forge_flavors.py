@@ -47,10 +47,11 @@ class GitHub(Flavor):
         if "delete_package" in said:
             return Advice(
                 "permission",
-                "deleting a version needs a token with the delete:packages scope (and "
-                "read:packages) of a user with admin rights to the package",
-                "Use a personal access token (classic) with delete:packages and read:packages, "
-                "or delete the version on the package's page (Package settings → Manage "
+                "deleting a version needs a token with the delete:packages and read:packages "
+                "scopes (and repo: npm packages belong to a repository) of a user with admin "
+                "rights to the package",
+                "Use a personal access token (classic) with delete:packages, read:packages and "
+                "repo, or delete the version on the package's page (Package settings → Manage "
                 "versions).",
             )
         if "permission_denied" in said or "write_package" in said:
