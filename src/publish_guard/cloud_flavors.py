@@ -34,8 +34,10 @@ class Azure(Flavor):
     reserves_unpublished = True
     reuse_hint = ""
     login_help = (
-        "Azure Artifacts takes a personal access token with the Packaging (Read & write) scope, "
-        "base64-encoded as _password with any username (Artifacts → Connect to feed → npm)"
+        "Azure Artifacts takes a personal access token with the Packaging (Read & write) scope "
+        "in place of a password, base64-encoded; put <nerf>:username=any and "
+        "<nerf>:_password=<base64 of the token> in .npmrc (keyed to the guard's URL, not the "
+        "feed's URL that Connect to feed shows)"
     )
     repo_marker = "_packaging"
     exists_answers = ((403, "already contains file"),)
@@ -90,8 +92,10 @@ class CodeArtifact(Flavor):
         "DeletePackageVersions) deletes it, after which it can be published again"
     )
     login_help = (
-        "CodeArtifact tokens come from aws codeartifact get-authorization-token (or aws "
-        "codeartifact login --tool npm) and expire"
+        "CodeArtifact tokens expire: get a new one with 'aws codeartifact "
+        "get-authorization-token --domain <domain> --query authorizationToken --output text' "
+        "and put it in .npmrc for the guard's URL (the CLI's own login would point npm at "
+        "CodeArtifact itself, past the guard)"
     )
     repo_marker = "npm"
     exists_answers = ((409, ""),)  # its 409 to a publish says nothing more
@@ -107,7 +111,8 @@ class CodeArtifact(Flavor):
                 "permission",
                 f"the IAM identity lacks {permission} on repository {repo}",
                 f"Grant {permission} for {repo} in the identity's IAM policy or the "
-                "repository's policy, then get a new token (aws codeartifact login --tool npm).",
+                "repository's policy, then get a new token (aws codeartifact "
+                "get-authorization-token).",
             )
         if refused.command != "publish":
             return None
@@ -117,5 +122,6 @@ class CodeArtifact(Flavor):
             "codeartifact:PublishPackageVersion on the package (and ReadFromRepository on the "
             "repository)",
             f"Grant codeartifact:PublishPackageVersion for {repo} in the identity's IAM policy or "
-            "the repository's policy, then get a new token (aws codeartifact login --tool npm).",
+            "the repository's policy, then get a new token (aws codeartifact "
+            "get-authorization-token).",
         )

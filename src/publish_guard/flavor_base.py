@@ -49,6 +49,7 @@ class Flavor:
     reuse_hint: ClassVar[str] = (  # how a deleted version can be published again, where it can
         "the registry's admin may be able to delete it, after which it can be published again"
     )
+    # how its tokens are issued; <nerf> stands for the guard's URL as .npmrc keys it
     login_help: ClassVar[str] = "ask the registry's admin how its tokens are issued"
     repo_marker: ClassVar[str | None] = None  # the path segment before the repository's name
     # how the registry refuses a version it already holds: (status, words in its answer)

@@ -178,3 +178,30 @@ async def test_an_unpublish_without_the_right_names_the_right_to_delete(
     assert "add packages" not in answer["error"]
     assert "write:packages" not in answer["hint"]
     assert "may not publish" not in answer["error"]
+
+
+@pytest.mark.parametrize(
+    ("flavor", "step"),
+    [
+        ("codeartifact", "get-authorization-token --domain <domain>"),
+        ("azure", "{nerf}:_password=<base64 of the token>"),
+    ],
+)
+async def test_a_bad_token_is_told_how_to_set_one_for_the_guard(
+    rig: RigFactory, flavor: str, step: str
+) -> None:
+    # 'aws codeartifact login --tool npm' and Azure's 'Connect to feed' set npm up for the
+    # registry itself, past the guard; the next step must key the token to the guard's URL
+    r = await rig("--flavor", flavor, flavor=flavor)
+    response = await r.guard.put(
+        "/widget",
+        data=orjson.dumps(make_publish_body("widget", "1.0.0")),
+        headers={"authorization": "Bearer not-a-token", "content-type": "application/json"},
+    )
+    answer = await response.json()
+    assert response.status == 401
+    assert answer["code"] == "AUTH_REJECTED"
+    nerf = f"//{r.guard.host}:{r.guard.port}/"
+    assert step.format(nerf=nerf) in answer["hint"]
+    assert "login --tool npm" not in answer["hint"]
+    assert "[redacted]" not in answer["hint"]

@@ -171,7 +171,9 @@ def _classify(refusal: Refusal, ctx: WriteContext, said: str, answer: _Answer) -
     status, flavor, repo = refusal.status, ctx.flavor, ctx.repo or "?"
     if status == 401:
         rejected = AuthRejected(
-            said=answer.said or "an empty answer", token_source=flavor.login_help, **answer.login
+            said=answer.said or "an empty answer",
+            token_source=flavor.login_help.replace("<nerf>", ctx.nerf),
+            **answer.login,
         )
         return answer(AUTH_REJECTED, rejected)
     if status == 404 and "expired or revoked" in refusal.header("npm-notice").lower():
