@@ -237,11 +237,7 @@ def _held(refusal: Refusal, ctx: WriteContext, answer: _Answer) -> UpstreamRejec
     """The registry holds the version though the guard's look-up did not show it (a token that
     may publish but not read, or a version the registry keeps out of its package document)."""
     flavor, package = ctx.flavor, f"{ctx.package}@{ctx.version}"
-    again = (
-        f"{flavor.reuse_hint}"
-        if flavor.reuse_hint
-        else f"{flavor.title} never takes a version number twice"
-    )
+    again = flavor.reuse_hint or f"{flavor.title} never takes a version number twice"
     fix = (
         f"{flavor.title} already holds {package}, though the guard's look-up of the package did "
         f"not show it (may this token read the package?). Publish a new version ('npm version "
