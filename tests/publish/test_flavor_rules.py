@@ -77,7 +77,7 @@ async def test_a_collision_the_look_up_could_not_see_is_told_as_one(
     assert "@acme/widget@1.0.0" in answer["hint"]
     assert "npm version patch" in answer["hint"]
     assert reuse in answer["hint"]
-    assert "may write" not in answer["hint"]
+    assert "what this user may write" not in answer["hint"]
     assert "retry" not in answer["hint"]
 
 
@@ -137,13 +137,16 @@ async def test_a_url_that_names_no_project_or_feed(flavor: str, said: str, words
     registry = Registry(RegistryConfig(flavor=flavor))
     user = registry.add_user("alice", "alice-pw")
     async with TestServer(create_registry_app(registry), host="127.0.0.1") as upstream:
-        wrong = registry.npm_url(str(upstream.make_url("/")), "999")
+        wrong = str(upstream.make_url("/")).rstrip("/") + registry.flavor.mount_path("999")
         settings = load_settings(["--upstream", wrong, "--flavor", "auto"], {})
         async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as guard:
             response = await guard.put(
                 "/widget",
                 data=orjson.dumps(make_publish_body("widget", "1.0.0")),
-                headers={"authorization": f"Bearer {user.token}"},
+                headers={
+                    "authorization": f"Bearer {user.token}",
+                    "content-type": "application/json",
+                },
             )
             answer = await response.json()
     assert response.status == 404
