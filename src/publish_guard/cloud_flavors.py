@@ -5,7 +5,23 @@ What each says and what to do about it, with sources, is in docs/registries.md.
 
 from __future__ import annotations
 
+import re
+
 from publish_guard.flavor_base import Advice, Flavor, Refused
+
+_ACTION = re.compile(r"codeartifact:([a-z]+)")  # in what it said, lower-cased
+# IAM actions as AWS spells them (CodeArtifact user guide, "CodeArtifact permissions reference")
+_ACTIONS = {
+    name.lower(): name
+    for name in (
+        "DeletePackageVersions",
+        "DisposePackageVersions",
+        "PublishPackageVersion",
+        "PutPackageMetadata",
+        "ReadFromRepository",
+        "UpdatePackageVersionsStatus",
+    )
+}
 
 
 class Azure(Flavor):
@@ -18,10 +34,13 @@ class Azure(Flavor):
     reserves_unpublished = True
     reuse_hint = ""
     login_help = (
-        "Azure Artifacts takes a personal access token with the Packaging (Read & write) scope, "
-        "base64-encoded as _password with any username (Artifacts → Connect to feed → npm)"
+        "Azure Artifacts takes a personal access token with the Packaging (Read & write) scope "
+        "in place of a password, base64-encoded; put <nerf>:username=any and "
+        "<nerf>:_password=<base64 of the token> in .npmrc (keyed to the guard's URL, not the "
+        "feed's URL that Connect to feed shows)"
     )
     repo_marker = "_packaging"
+    exists_answers = ((403, "already contains file"),)
 
     def advise(self, refused: Refused) -> Advice | None:
         said, feed = refused.said, refused.repo
@@ -34,6 +53,22 @@ class Azure(Flavor):
                 "Publish another version, or the package under a scope of your own; a Feed "
                 "Owner can remove the upstream source from the feed (feed settings → Upstream "
                 "sources).",
+            )
+        if refused.status == 404 and "feed with id" in said and "doesn't exist" in said:
+            return Advice(
+                "repository",
+                f"no feed {feed} is at the guard's upstream URL (a project-scoped feed's URL "
+                "names its project: …/<org>/<project>/_packaging/<feed>/npm/registry/)",
+                "Set the guard's upstream to the URL that Artifacts → Connect to feed → npm "
+                "shows for the feed.",
+            )
+        if refused.status == 403 and "lacks permission" in said and "'deletepackage'" in said:
+            return Advice(
+                "permission",
+                f"deleting a package from feed {feed} needs the DeletePackage permission, which "
+                "only the Feed Owner role has",
+                f"Ask a Feed Owner of {feed} to delete it, or to unlist or deprecate it instead "
+                "(Feed Publisher (Contributor) can do that).",
             )
         if refused.status == 403 and "lacks permission" in said:
             return Advice(
@@ -57,20 +92,36 @@ class CodeArtifact(Flavor):
         "DeletePackageVersions) deletes it, after which it can be published again"
     )
     login_help = (
-        "CodeArtifact tokens come from aws codeartifact get-authorization-token (or aws "
-        "codeartifact login --tool npm) and expire"
+        "CodeArtifact tokens expire: get a new one with 'aws codeartifact "
+        "get-authorization-token --domain <domain> --query authorizationToken --output text' "
+        "and put it in .npmrc for the guard's URL (the CLI's own login would point npm at "
+        "CodeArtifact itself, past the guard)"
     )
     repo_marker = "npm"
+    exists_answers = ((409, ""),)  # its 409 to a publish says nothing more
 
     def advise(self, refused: Refused) -> Advice | None:
-        if refused.status != 403 or refused.command != "publish":
+        if refused.status != 403:
             return None
         repo = refused.repo
+        action = _ACTION.search(refused.said)
+        if refused.command != "publish" and action is not None:
+            permission = f"codeartifact:{_ACTIONS.get(action.group(1), action.group(1))}"
+            return Advice(
+                "permission",
+                f"the IAM identity lacks {permission} on repository {repo}",
+                f"Grant {permission} for {repo} in the identity's IAM policy or the "
+                "repository's policy, then get a new token (aws codeartifact "
+                "get-authorization-token).",
+            )
+        if refused.command != "publish":
+            return None
         return Advice(
             "permission",
             f"the IAM identity may not publish to repository {repo}: it needs "
             "codeartifact:PublishPackageVersion on the package (and ReadFromRepository on the "
             "repository)",
             f"Grant codeartifact:PublishPackageVersion for {repo} in the identity's IAM policy or "
-            "the repository's policy, then get a new token (aws codeartifact login --tool npm).",
+            "the repository's policy, then get a new token (aws codeartifact "
+            "get-authorization-token).",
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 
 from yarl import URL
 
@@ -173,6 +174,7 @@ class Npmjs(Flavor):
     key = "npmjs"
     title = "the npm registry"
     reserves_unpublished = True
+    republish_block = timedelta(hours=24)
     reuse_hint = ""
     login_help = "npmjs tokens are made at npmjs.com → Access Tokens"
 

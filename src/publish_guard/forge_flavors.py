@@ -13,6 +13,7 @@ class GitHub(Flavor):
 
     key = "github"
     title = "GitHub Packages"
+    exists_answers = ((409, "cannot publish over existing version"),)
     # A deleted version can be restored within 30 days; whether its number can be published
     # again is not documented (docs.github.com, "Deleting and restoring a package").
     reuse_hint = (
@@ -43,6 +44,16 @@ class GitHub(Flavor):
                 f"In the package settings of {package}, give the workflow's repository write "
                 "access (Manage Actions access), and grant 'permissions: packages: write'.",
             )
+        if "delete_package" in said:
+            return Advice(
+                "permission",
+                "deleting a version needs a token with the delete:packages and read:packages "
+                "scopes (and repo: npm packages belong to a repository) of a user with admin "
+                "rights to the package",
+                "Use a personal access token (classic) with delete:packages, read:packages and "
+                "repo, or delete the version on the package's page (Package settings → Manage "
+                "versions).",
+            )
         if "permission_denied" in said or "write_package" in said:
             return Advice(
                 "permission",
@@ -61,6 +72,13 @@ class GitLab(Flavor):
     key = "gitlab"
     title = "GitLab"
     repo_marker = "projects"  # /api/v4/projects/<id>/packages/npm/
+    exists_answers = ((403, "package already exists"),)
+    too_large_answers = ((400, "file is too large"),)
+    # gitlab.com/gitlab-org/gitlab/-/issues/297492 (the setting), merge request 40410 (500 MB)
+    size_limit = (
+        " (the instance's 'Maximum NPM package file size': Admin Area → Settings → CI/CD → "
+        "Package file size limits; 500 MB unless an admin changed it)"
+    )
     reuse_hint = (
         "a Maintainer of the project can delete the version in its package registry (Deploy → "
         "Package registry, or DELETE /api/v4/projects/<id>/packages/<package_id>), then it can "
@@ -72,15 +90,32 @@ class GitLab(Flavor):
     )
 
     def advise(self, refused: Refused) -> Advice | None:
+        project = f"project {refused.repo}" if refused.repo != "?" else "the project"
+        if refused.status == 404 and "project not found" in refused.said:
+            return Advice(
+                "repository",
+                f"{project} does not exist, or this token may not see it (GitLab answers "
+                "'404 Project Not Found' to both)",
+                "Check the project ID in the guard's upstream URL (the project's overview page "
+                "shows it), and that the token's user is a member of the project (Manage → "
+                "Members).",
+            )
         # GitLab's API says only "403 Forbidden" when the token may not create packages.
         if refused.status != 403 or refused.said not in ("403 forbidden", ""):
             return None
-        project = f"project {refused.repo}" if refused.repo != "?" else "the project"
+        if refused.command == "unpublish":
+            return Advice(
+                "permission",
+                f"the token may not delete packages of {project}: deleting needs the Maintainer "
+                "role or higher",
+                f"Ask a Maintainer of {project} to delete it (Deploy → Package registry), or for "
+                "the Maintainer role.",
+            )
         return Advice(
             "permission",
             f"the token may not publish to {project}: publishing needs the Developer role or "
-            "higher and a token with the api scope (a deploy token: write_package_registry; "
-            "CI_JOB_TOKEN: its own project only)",
+            "higher and a token with the api scope (a deploy token needs write_package_registry; "
+            "CI_JOB_TOKEN publishes to its own project only)",
             f"Ask a Maintainer of {project} for the Developer role (Manage → Members), or use a "
             "token with the api scope.",
         )
@@ -92,6 +127,14 @@ class Gitea(Flavor):
     key = "gitea"
     title = "Gitea"
     repo_marker = "packages"  # the owner (user or organization) follows
+    # 409 since Gitea 1.21, 400 before
+    exists_answers = (
+        (409, "package version already exists"),
+        (400, "package version already exists"),
+    )
+    # quota errors (services/packages/packages.go), all 403: the upload's size, then the owner's
+    too_large_answers = ((403, "maximum allowed package type size exceeded"),)
+    size_limit = " (Gitea's limit for one npm upload: [packages] LIMIT_SIZE_NPM in app.ini)"
     reuse_hint = (
         "'npm unpublish <pkg>@<version>' by a user who may write the owner's packages (or the "
         "package's settings page) deletes it, then it can be published again"
@@ -104,6 +147,15 @@ class Gitea(Flavor):
     )
 
     def advise(self, refused: Refused) -> Advice | None:
+        if refused.status == 403 and "maximum allowed package" in refused.said:
+            owner = f"owner {refused.repo}" if refused.repo != "?" else "the owner"
+            return Advice(
+                "repository",
+                f"{owner} has used up its package quota in Gitea ({refused.said}; the admin "
+                "sets it as [packages] LIMIT_TOTAL_OWNER_SIZE and LIMIT_TOTAL_OWNER_COUNT)",
+                f"Delete old package versions of {owner} (the package's settings page, or 'npm "
+                "unpublish <pkg>@<version>'), or ask the Gitea admin to raise the quota.",
+            )
         if refused.status == 403 and "no permission to upload this package" in refused.said:
             return Advice(
                 "permission",

@@ -188,6 +188,18 @@ def test_otp_challenges_pass_untouched() -> None:
             "Upstream sources",
         ),
         (
+            "gitea",
+            _refusal(403, b'{"error":"maximum allowed package storage quota exceeded"}'),
+            "REPO_NOT_DEPLOYABLE",
+            "LIMIT_TOTAL_OWNER_SIZE",
+        ),
+        (
+            "gitea",
+            _refusal(400, b'{"error":"package version already exists"}'),  # before Gitea 1.21
+            "UPSTREAM_REJECTED",
+            "Gitea already holds widget@1.0.0",
+        ),
+        (
             "npmjs",
             _refusal(500, b"<html><title>Oops</title></html>"),
             "UPSTREAM_REJECTED",

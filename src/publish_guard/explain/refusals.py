@@ -171,14 +171,27 @@ def _classify(refusal: Refusal, ctx: WriteContext, said: str, answer: _Answer) -
     status, flavor, repo = refusal.status, ctx.flavor, ctx.repo or "?"
     if status == 401:
         rejected = AuthRejected(
-            said=answer.said or "an empty answer", token_source=flavor.login_help, **answer.login
+            said=answer.said or "an empty answer",
+            token_source=flavor.login_help.replace("<nerf>", ctx.nerf),
+            **answer.login,
         )
         return answer(AUTH_REJECTED, rejected)
     if status == 404 and "expired or revoked" in refusal.header("npm-notice").lower():
         return answer(TOKEN_EXPIRED, TokenExpired(**answer.login))
-    if status == 413:
-        size = f"{ctx.request_size / 1024**2:.1f} MiB" if ctx.request_size else "the request"
-        return answer(TOO_LARGE_UPSTREAM, TooLargeUpstream(size=size, limit="", **answer.common))
+    refused = Refused(
+        status=status,
+        said=said,
+        command=ctx.command,
+        repo=repo,
+        package=ctx.package,
+        version=ctx.version,
+        version_visible=ctx.version_visible,
+        repo_info=ctx.repo_info,
+    )
+    if flavor.says_too_large(refused):
+        size = _size(ctx.request_size) if ctx.request_size else "the request"
+        limit = flavor.size_limit
+        return answer(TOO_LARGE_UPSTREAM, TooLargeUpstream(size=size, limit=limit, **answer.common))
     if "uplinks is down" in said:
         return answer(UPLINK_DOWN, UplinkDown(**answer.common))
     if "does not allow updating assets" in said:
@@ -193,16 +206,8 @@ def _classify(refusal: Refusal, ctx: WriteContext, said: str, answer: _Answer) -
         return answer(REPO_READ_ONLY, RepoReadOnly(repo=repo, **answer.common))
     if "unable to update latest tag" in said:
         return answer(LATEST_TAG_LOCKED, LatestTagLocked(**answer.common))
-    refused = Refused(
-        status=status,
-        said=said,
-        command=ctx.command,
-        repo=repo,
-        package=ctx.package,
-        version=ctx.version,
-        version_visible=ctx.version_visible,
-        repo_info=ctx.repo_info,
-    )
+    if flavor.says_exists(refused):
+        return answer(UPSTREAM_REJECTED, _held(refusal, ctx, answer))
     advice = flavor.advise(refused)
     if (
         advice is None
@@ -220,12 +225,40 @@ def _classify(refusal: Refusal, ctx: WriteContext, said: str, answer: _Answer) -
         return answer(NO_PERMISSION, permission)
     other = UpstreamRejected(
         upstream_status=status,
-        reason=refusal.reason,
+        reason=_status_text(refusal.reason),
         said_part=answer.said_part,
         fix=_GENERIC_FIX.get(status, _GENERIC_FIX[0]),
         **answer.common,
     )
     return answer(UPSTREAM_REJECTED, other)
+
+
+def _held(refusal: Refusal, ctx: WriteContext, answer: _Answer) -> UpstreamRejected:
+    """The registry holds the version though the guard's look-up did not show it (a token that
+    may publish but not read, or a version the registry keeps out of its package document)."""
+    flavor, package = ctx.flavor, f"{ctx.package}@{ctx.version}"
+    again = flavor.reuse_hint or f"{flavor.title} never takes a version number twice"
+    fix = (
+        f"{flavor.title} already holds {package}, though the guard's look-up of the package did "
+        f"not show it (may this token read the package?). Publish a new version ('npm version "
+        f"patch'); {again}."
+    )
+    return UpstreamRejected(
+        upstream_status=refusal.status,
+        reason=_status_text(refusal.reason),
+        said_part=answer.said_part,
+        fix=fix,
+        **answer.common,
+    )
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024**2:.1f} MiB" if size >= 1024**2 else f"{size / 1024:.1f} KiB"
+
+
+def _status_text(reason: str) -> str:
+    """The reason phrase without a sentence after it (Azure's is in ``said`` already)."""
+    return reason.partition(" - ")[0]
 
 
 _GENERIC_FIX = {

@@ -52,12 +52,15 @@ def judge(
     version: str,
     *,
     reserves_unpublished: bool,
+    republish_block: timedelta | None = TOMBSTONE_BLOCK,
     now: datetime | None = None,
 ) -> Verdict:
     """Judge ``version`` against the upstream's document (``None``: the package does not exist).
 
     ``reserves_unpublished``: the registry never reuses an unpublished version (npmjs); on
     Artifactory, Nexus and Verdaccio a deleted version is simply free again.
+    ``republish_block``: how long a package unpublished as a whole takes no version at all
+    (npmjs' 24 hours; ``None`` where the registry has no such rule, as Azure Artifacts).
     """
     if not doc:
         return Verdict(Standing.FREE, version)
@@ -84,9 +87,9 @@ def judge(
     if not reserves_unpublished:
         return Verdict(Standing.FREE, version, suggestions=suggestions)
     when_gone = unpublished_at(doc)
-    if is_tombstone(doc) and when_gone:
+    if is_tombstone(doc) and when_gone and republish_block is not None:
         gone_at = _parse_time(when_gone)
-        until = gone_at + TOMBSTONE_BLOCK if gone_at else None
+        until = gone_at + republish_block if gone_at else None
         if until is not None and (now or datetime.now(UTC)) < until:
             return Verdict(
                 Standing.BLOCKED,
@@ -123,4 +126,10 @@ def verdict_on(
     flavor: Flavor, doc: Mapping[str, Any] | None, version: str, now: datetime | None = None
 ) -> Verdict:
     """``judge`` by the rule of ``flavor``'s registry (whether it ever reuses a version)."""
-    return judge(doc, version, reserves_unpublished=flavor.reserves_unpublished, now=now)
+    return judge(
+        doc,
+        version,
+        reserves_unpublished=flavor.reserves_unpublished,
+        republish_block=flavor.republish_block,
+        now=now,
+    )

@@ -74,7 +74,10 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     located = registry.flavor.split_path(raw_path)
     key = None if located is None else located[0] or registry.default_repo_key
     if located is None or key not in registry.repos:
-        return web.Response(status=404, text="Not Found")
+        missing = None if located is None else registry.flavor.unknown_repo(key or "")
+        return (
+            web.Response(status=404, text="Not Found") if missing is None else to_response(missing)
+        )
     repo = registry.repos[key]
     credentials = parse_authorization(request.headers.get("Authorization"))
     if (

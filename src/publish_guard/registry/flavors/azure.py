@@ -64,6 +64,9 @@ class AzureBehaviour(RegistryBehaviour):
             return None
         return feed, sub.removeprefix(SUFFIX).lstrip("/")
 
+    def unknown_repo(self, repo_key: str) -> RegistryAnswer | None:
+        return failure(404, f"The feed with ID '{repo_key}' doesn't exist.")
+
     def error(self, err: RegistryError) -> RegistryAnswer:
         kind = err.kind
         if kind in (ErrorKind.AUTH_MISSING, ErrorKind.AUTH_BAD, ErrorKind.AUTH_EXPIRED):

@@ -135,6 +135,10 @@ class RegistryBehaviour:
         """A base URL for tarballs that a request header imposes (Artifactory), else ``None``."""
         return None
 
+    def unknown_repo(self, repo_key: str) -> RegistryAnswer | None:
+        """The answer to a path naming a repository that does not exist (``None``: a bare 404)."""
+        return None
+
     def ping_answer(self) -> RegistryAnswer:
         return json_answer(200, {})
 

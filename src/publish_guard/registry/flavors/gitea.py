@@ -24,6 +24,8 @@ API_PREFIX = "/api/packages/"
 NPM = "npm/"
 REALM = (("WWW-Authenticate", 'Basic realm="Gitea Package API"'),)
 EXISTS = "package version already exists"
+# services/packages/packages.go: ErrQuotaTypeSize, an upload over [packages] LIMIT_SIZE_NPM
+TOO_LARGE = "maximum allowed package type size exceeded"
 _REFUSED = (
     ErrorKind.AUTH_MISSING,
     ErrorKind.AUTH_BAD,
@@ -62,6 +64,8 @@ class GiteaBehaviour(RegistryBehaviour):
             return self.otp_answer()
         if kind is ErrorKind.VERSION_EXISTS:
             return failure(409, EXISTS)
+        if kind is ErrorKind.TOO_LARGE:
+            return failure(403, TOO_LARGE)  # npm.go answers every quota error with 403
         if kind is ErrorKind.NOT_FOUND:
             return failure(404, err.detail or "package does not exist")
         return failure(400, err.detail or kind.value)

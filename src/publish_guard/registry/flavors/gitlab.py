@@ -46,6 +46,9 @@ class GitLabBehaviour(RegistryBehaviour):
         key, sub = split
         return key, sub.removeprefix(NPM_SUFFIX.rstrip("/")).lstrip("/")
 
+    def unknown_repo(self, repo_key: str) -> RegistryAnswer | None:
+        return message(404, "404 Project Not Found")  # not_found!('Project'), lib/api/helpers.rb
+
     def error(self, err: RegistryError) -> RegistryAnswer:
         kind = err.kind
         if kind in (ErrorKind.AUTH_MISSING, ErrorKind.AUTH_BAD, ErrorKind.AUTH_EXPIRED):
