@@ -21,6 +21,7 @@ from publish_guard.flavors import (
     flavor_from_headers,
     flavor_from_url,
 )
+from publish_guard.redact import scrub_text
 
 
 @pytest.mark.parametrize(
@@ -175,3 +176,11 @@ def test_gitea_is_known_by_its_url_and_realm_and_says_its_401_is_ambiguous() -> 
     advice = GITEA.advise(Refused(403, "no permission to upload this package", "publish", "acme"))
     assert advice is not None
     assert "repository field" in advice.cause
+
+
+@pytest.mark.parametrize("key", sorted(FLAVORS))
+def test_a_flavors_token_help_survives_the_answer_scrubber(key: str) -> None:
+    """The hint that carries it is scrubbed on its way out: nothing of it may look like a
+    secret (Nexus's "npm Bearer Token Realm" did)."""
+    help_text = FLAVORS[key].login_help
+    assert scrub_text(help_text) == help_text

@@ -18,6 +18,13 @@ def test_a_placeholder_an_explanation_shows_is_kept_and_a_value_after_it_is_not(
         assert scrub_text(secret).endswith(REDACTED), secret
 
 
+def test_nexus_realm_named_in_a_hint_is_kept_and_a_token_is_not() -> None:
+    hint = "Nexus accepts npm tokens only with the 'npm Bearer Token Realm' active"
+    assert scrub_text(hint) == hint
+    assert scrub_text("Authorization: Bearer Token123") == f"Authorization: Bearer {REDACTED}"
+    assert scrub_text("Bearer TokenRealm") == f"Bearer {REDACTED}"
+
+
 def test_secret_keys_are_redacted_recursively() -> None:
     data = {
         "headers": {"Authorization": "x", "npm-otp": "123456", "accept": "json"},

@@ -72,7 +72,11 @@ _NPM_TOKEN_IN_PATH = re.compile(r"(?:(?<=%2[fF])|(?<!\w))npm_[A-Za-z0-9]{20,}") 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # "password": "a value with spaces", as JSON writes it (escaped quotes included)
     (re.compile(rf'(?i)("(?:{_SECRET_NAMES})"\s*:\s*")(?:[^"\\]|\\.)*"'), rf'\1{REDACTED}"'),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {REDACTED}"),
+    # "Bearer <token>", "Basic <base64>" — but the name of Nexus's "npm Bearer Token Realm"
+    (
+        re.compile(r"(?i)\b(bearer|basic)\s+(?!token\s+realm\b)[A-Za-z0-9._~+/=-]+"),
+        rf"\1 {REDACTED}",
+    ),
     (_NPM_TOKEN, REDACTED),
     # scheme://user:password@host, scheme://token@host (any user info: a quote is no end)
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@"), rf"\1{REDACTED}@"),
