@@ -186,6 +186,41 @@ async def test_headers_end_to_end_kept_hop_by_hop_dropped(
     assert "Connection" not in response.headers or response.headers["Connection"] != "close"
 
 
+async def test_a_bare_request_reaches_the_upstream_with_nothing_added(
+    guard: GuardFactory, upstream: Any
+) -> None:
+    """A client that sends no User-Agent, Accept or Content-Type (curl -H 'User-Agent:', a
+    script): the registry sees none either; the HTTP client under the guard adds none of its
+    defaults, for a read or for a write with a body."""
+    _, recorder = upstream
+    client = await guard()
+    for line, body in (
+        ("GET /widget HTTP/1.1", b""),
+        ("POST /-/npm/v1/security/audits HTTP/1.1", b"{}"),
+    ):
+        reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+        writer.write(
+            f"{line}\r\nHost: x\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+        answer = await reader.read()
+        writer.close()
+        assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+        seen = {name.lower() for name in recorder.seen[-1].headers}
+        assert not seen & {"user-agent", "accept", "accept-encoding", "content-type"}, seen
+
+
+async def test_relayed_answers_carry_the_request_id(guard: GuardFactory, upstream: Any) -> None:
+    """A document (sent whole) and a tarball (streamed) both name the request, as the access
+    line does: the id a user quotes when a download went wrong."""
+    client = await guard()
+    for path in ("/widget", "/big.tgz"):
+        response = await client.get(path, headers={"X-Request-Id": f"ci-{path[1:4]}"})
+        assert response.status == 200
+        assert response.headers["X-Request-Id"] == f"ci-{path[1:4]}"
+        await response.read()
+
+
 async def test_request_and_response_bodies_stream_both_ways(
     guard: GuardFactory, upstream: Any
 ) -> None:

@@ -23,25 +23,27 @@ HOP_BY_HOP = frozenset(
 
 
 def _dropped(headers: CIMultiDictProxy[str] | CIMultiDict[str]) -> frozenset[str]:
-    if "connection" not in headers:
-        return HOP_BY_HOP
-    named = {
-        token.strip().lower()
-        for value in headers.getall("connection", [])
-        for token in value.split(",")
-        if token.strip()
-    }
-    return HOP_BY_HOP | frozenset(named)
+    named = headers.getall("connection", ())
+    if not named or (len(named) == 1 and named[0].lower() == "keep-alive"):
+        return HOP_BY_HOP  # nearly every request and answer: nothing else to drop
+    return HOP_BY_HOP | frozenset(
+        token.strip().lower() for value in named for token in value.split(",") if token.strip()
+    )
 
 
 def end_to_end(
     headers: CIMultiDictProxy[str] | CIMultiDict[str], *, also_drop: Iterable[str] = ()
 ) -> CIMultiDict[str]:
-    """A copy without hop-by-hop headers (nor those the ``Connection`` header names)."""
+    """A copy without hop-by-hop headers (nor those the ``Connection`` header names). Copied
+    whole, then the few names dropped: both in multidict's C code, not a loop per header."""
+    out = CIMultiDict(headers)
     drop = _dropped(headers)
     if also_drop:
         drop = drop | frozenset(name.lower() for name in also_drop)
-    return CIMultiDict([(k, v) for k, v in headers.items() if k.lower() not in drop])
+    for name in drop:
+        if name in out:
+            del out[name]
+    return out
 
 
 def request_headers(

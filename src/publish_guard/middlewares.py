@@ -57,6 +57,7 @@ async def request_frame(request: web.Request, handler: Handler) -> web.StreamRes
     bound = bind_request_secrets(secrets_of(request.headers, request.raw_path))
     request_id = _request_id(request)
     request[REQUEST_ID] = request_id
+    request[status_recorder.PUBLISH_NOTE] = None
     bind_request(request_id)  # every log line of this request carries it
     started = time.perf_counter()
     status = 500
@@ -122,6 +123,8 @@ def _check_target(request: web.Request) -> None:
         # everything else as through the plain URL
         request[VIA_DEV_PREFIX] = True
         target = Target(target.path[len(DEV_PREFIX) - 1 :], target.query)
+    else:
+        request[VIA_DEV_PREFIX] = False
     request[TARGET] = unprefixed(target, request.app[UPSTREAM].base.raw_path)
 
 

@@ -75,7 +75,7 @@ async def registry(request: web.Request) -> web.StreamResponse:
             request.method,
             relative,
             request.headers.get("npm-command"),
-            request.get(VIA_DEV_PREFIX, False),
+            request[VIA_DEV_PREFIX],
         )
         if hidden is not None:
             raise _dev_publish_check(hidden)
@@ -145,7 +145,7 @@ async def _checked_write(request: web.Request, write: Write) -> web.StreamRespon
     held = Reservation(service.budget)
     early = None
     declared = request.content_length
-    wants_early = write.kind is not WriteKind.DOCUMENT_UPDATE and not request.get(VIA_DEV_PREFIX)
+    wants_early = write.kind is not WriteKind.DOCUMENT_UPDATE and not request[VIA_DEV_PREFIX]
     try:
         if wants_early and (declared is None or declared >= EARLY_FROM):
             early = await service.look_up_early(request, path_name)
@@ -213,7 +213,7 @@ async def _read_and_check(
         body.sent,
         parsed,
         held,
-        via_dev_prefix=request.get(VIA_DEV_PREFIX, False),
+        via_dev_prefix=request[VIA_DEV_PREFIX],
         early=early,
     )
     publish_note.version = published.version

@@ -34,7 +34,9 @@ class PublishNote:
 
 
 _METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"})
-PUBLISH_NOTE = web.RequestKey("publish_note", PublishNote)
+# set to None by the request's frame: ``request.get`` of a missing key raises and catches a
+# KeyError, which every read would pay for
+PUBLISH_NOTE: web.RequestKey[PublishNote | None] = web.RequestKey("publish_note")
 BOARD = web.AppKey("board", Recording)
 METRICS = web.AppKey("metrics", Metrics)
 
@@ -63,7 +65,7 @@ def finish(
     stats.count(method, status)
     if error is not None and error.code.startswith("UPSTREAM_") and error.status >= 500:
         metrics.upstream_errors.labels(error.code.removeprefix("UPSTREAM_").lower()).inc()
-    publish = request.get(PUBLISH_NOTE)
+    publish = request[PUBLISH_NOTE]
     if status == CLIENT_GONE:
         return  # not an outcome of the guard's or the registry's
     if publish is None:
