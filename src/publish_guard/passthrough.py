@@ -64,7 +64,7 @@ async def passthrough(
             return await _refused_write(request, answer)
         answer_headers = response_headers(answer.headers)
         replacer = _replacer(request.app[SETTINGS], answer) if rewriting else None
-        answer_headers["X-Request-Id"] = request[REQUEST_ID]
+        answer_headers.setdefault("X-Request-Id", request[REQUEST_ID])  # the registry's own wins
         if _small(request, answer, answer_headers):
             return await _whole(request, answer, answer_headers, replacer)
         response = web.StreamResponse(status=answer.status, reason=answer.reason)
