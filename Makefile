@@ -18,4 +18,5 @@ bench:
 
 lint:
 	@scripts/bootstrap dev
-	@.venv/bin/ruff check src tests bench && .venv/bin/ruff format --check src tests bench && .venv/bin/mypy
+	@.venv/bin/ruff check src tests bench && .venv/bin/ruff format --check src tests bench \
+	  && MYPY_CACHE_DIR="$${MYPY_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/publish-guard/mypy}" .venv/bin/mypy

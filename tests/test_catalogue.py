@@ -17,12 +17,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from markupsafe import escape
 
 from publish_guard.app import create_app
-from publish_guard.catalogue import add_catalogue_routes
 from publish_guard.config import load_settings
 from publish_guard.explain.client_errors import CLIENT_ERRORS
 from publish_guard.explain.entries import ENTRIES
 from publish_guard.explain.examples import GUARD_URL, NPM_403_PARAGRAPH, render_example
 from publish_guard.explain.texts import TEXTS
+from publish_guard.pages import add_catalogue_routes
 
 # a made-up upstream that must never show on the page; --flavor skips the start-up probe
 UPSTREAM = "http://registry.corp-secret.test:8081/artifactory/api/npm/corp-secret-repo/"

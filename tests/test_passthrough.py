@@ -199,10 +199,8 @@ async def test_a_bare_request_reaches_the_upstream_with_nothing_added(
         ("POST /-/npm/v1/security/audits HTTP/1.1", b"{}"),
     ):
         reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
-        writer.write(
-            f"{line}\r\nHost: x\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-            + body
-        )
+        head = f"{line}\r\nHost: x\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        writer.write(head.encode() + body)
         answer = await reader.read()
         writer.close()
         assert answer.startswith(b"HTTP/1.1 200"), answer[:200]

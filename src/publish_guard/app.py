@@ -10,7 +10,6 @@ import structlog
 from aiohttp import web
 
 from publish_guard import __version__, badhttp
-from publish_guard.catalogue import add_catalogue_routes
 from publish_guard.config import Settings
 from publish_guard.detect import Detection, detect, keep_detecting
 from publish_guard.flavors import FLAVORS, GENERIC, flavor_from_url
@@ -21,20 +20,16 @@ from publish_guard.keys import (
     HEALTH,
     PUBLISHER,
     SETTINGS,
-    SHARED,
     UPSTREAM,
 )
 from publish_guard.logs import flush_access_log
 from publish_guard.middlewares import request_frame
+from publish_guard.pages import add_catalogue_routes
 from publish_guard.publish.devnumbers import DevNumbers
 from publish_guard.publish.locks import Locks
 from publish_guard.publish.pipeline import PublishService
 from publish_guard.publish.preflight import check
 from publish_guard.publish.route import registry
-from publish_guard.shared.board import SharedBoard
-from publish_guard.shared.devnumbers import SharedDevNumbers
-from publish_guard.shared.locks import SharedLocks
-from publish_guard.shared.state import SharedState, replica_name
 from publish_guard.status.board import Board, Recording
 from publish_guard.status.metrics import Metrics
 from publish_guard.status.recorder import BOARD, METRICS
@@ -49,7 +44,6 @@ async def _flush_logs(app: web.Application) -> None:
     flush_access_log()
 
 
-SHARED_WATCH_SECONDS = 5.0
 log = structlog.get_logger("publish_guard")
 
 
@@ -76,17 +70,10 @@ def create_app(settings: Settings) -> web.Application:
     locks: Locks | None = None
     numbers: DevNumbers | None = None
     if settings.shared_state is not None:
-        shared = SharedState(
-            settings.shared_state,
-            scope=str(settings.upstream),
-            ca_bundle=settings.ca_bundle,
-            replica=replica_name(),
-        )
-        app[SHARED] = shared
-        recording = SharedBoard(shared, board)
-        locks = SharedLocks(shared, wait=settings.publish_timeout, linger=settings.publish_timeout)
-        numbers = SharedDevNumbers(shared)
-        app.cleanup_ctx.append(_shared_state)
+        from publish_guard.shared.wiring import attach  # redis-py only when it is used
+
+        parts = attach(app, settings, board)
+        recording, locks, numbers = parts.board, parts.locks, parts.numbers
     app[BOARD] = recording
     app[PUBLISHER] = PublishService(
         settings, upstream, first_guess, metrics, locks=locks, numbers=numbers
@@ -102,30 +89,6 @@ def create_app(settings: Settings) -> web.Application:
     add_status_routes(app)
     app.router.add_route("*", "/{tail:.*}", registry)
     return app
-
-
-async def _shared_state(app: web.Application) -> AsyncIterator[None]:
-    """Redis, watched for the page and metrics; the board's writer runs while the app does."""
-    shared, board = app[SHARED], app[BOARD]
-    assert isinstance(board, SharedBoard)
-    board.start()
-    health = await shared.ping()
-    log.info("shared_state", url=shared.where, reachable=health.ok, detail=health.detail)
-    watching = asyncio.create_task(_watch_shared(app))
-    yield
-    watching.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await watching
-    await board.stop()
-    await shared.close()
-
-
-async def _watch_shared(app: web.Application) -> None:
-    shared, metrics = app[SHARED], app[METRICS]
-    while True:
-        health = await shared.ping()
-        metrics.shared_state_up.set(1 if health.ok else 0)
-        await asyncio.sleep(SHARED_WATCH_SECONDS)
 
 
 async def _upstream_session(app: web.Application) -> AsyncIterator[None]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any, Final
 
 import aiohttp_jinja2
-import jinja2
 import orjson
 from aiohttp import web
 
@@ -19,9 +18,6 @@ from publish_guard.explain.client_errors import CLIENT_ERRORS, ClientError
 from publish_guard.explain.entries import ENTRIES, Group
 from publish_guard.explain.examples import GUARD_URL, render_example
 from publish_guard.explain.texts import TEXTS
-
-TEMPLATES: Final = aiohttp_jinja2.APP_KEY
-"""The app's one jinja2 environment, shared by every page of the guard."""
 
 CLIENT_GROUP: Final = "client"
 GROUPS: Final[tuple[tuple[str, str, str], ...]] = (
@@ -51,34 +47,14 @@ GROUPS: Final[tuple[tuple[str, str, str], ...]] = (
 )
 
 
-def setup_templates(app: web.Application) -> jinja2.Environment:
-    """The app's jinja2 environment over ``publish_guard/templates``, made once per app."""
-    if TEMPLATES in app:
-        return app[TEMPLATES]
-    env = aiohttp_jinja2.setup(
-        app,
-        app_key=TEMPLATES,
-        loader=jinja2.PackageLoader("publish_guard", "templates"),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["pretty_json"] = _pretty_json
-    return env
-
-
-def add_catalogue_routes(app: web.Application, prefix: str = "/-/guard") -> None:
-    setup_templates(app)
-    app.router.add_get(f"{prefix}/errors", errors_page)
-
-
 async def errors_page(request: web.Request) -> web.StreamResponse:
     data = catalogue(request.path)
     headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
     if wants_json(request):
         return web.json_response(data, headers=headers, dumps=_dumps)
     context = {"catalogue": data, "sections": _sections(data), "guard_url": GUARD_URL}
-    response = aiohttp_jinja2.render_template("errors.html", request, context, app_key=TEMPLATES)
+    # the app's one environment, under aiohttp_jinja2's default key (pages.TEMPLATES)
+    response = aiohttp_jinja2.render_template("errors.html", request, context)
     response.headers.update(headers)
     return response
 
@@ -179,7 +155,3 @@ def _quality(accept: str, media: str) -> tuple[float, int]:
 
 def _dumps(value: object) -> str:
     return orjson.dumps(value).decode()
-
-
-def _pretty_json(value: object) -> str:
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 
 from publish_guard.config import Settings
 from publish_guard.detect import Detection
 from publish_guard.publish.pipeline import PublishService
-from publish_guard.shared.state import SharedState
 from publish_guard.status.watch import UpstreamHealth
 from publish_guard.target import Target
 from publish_guard.upstream import Upstream
+
+if TYPE_CHECKING:  # redis-py is loaded only with --shared-state (shared/wiring.py)
+    from publish_guard.shared.state import SharedState
 
 SETTINGS = web.AppKey("settings", Settings)
 UPSTREAM = web.AppKey("upstream", Upstream)
@@ -18,7 +22,7 @@ ACCESS_LOG = web.AppKey("access_log", bool)
 PUBLISHER = web.AppKey("publisher", PublishService)
 DETECTION = web.AppKey("detection", Detection)
 HEALTH = web.AppKey("health", UpstreamHealth)
-SHARED = web.AppKey("shared_state", SharedState)
+SHARED: web.AppKey[SharedState] = web.AppKey("shared_state")
 
 REQUEST_ID = web.RequestKey("request_id", str)
 TARGET = web.RequestKey("target", Target)

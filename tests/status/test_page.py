@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from publish_guard.catalogue import TEMPLATES
+from publish_guard.pages import TEMPLATES
 from publish_guard.status.board import Board, Event
 from publish_guard.status.routes import add_status_routes
 

@@ -11,11 +11,11 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from publish_guard import __version__
-from publish_guard.catalogue import TEMPLATES, setup_templates
 from publish_guard.explain import GuardError
 from publish_guard.explain.codes.requests import STATUS_TOKEN
 from publish_guard.explain.text import NoFacts
 from publish_guard.keys import DETECTION, HEALTH, SETTINGS, SHARED, UPSTREAM
+from publish_guard.pages import TEMPLATES, setup_templates
 from publish_guard.status.chart import timeline_chart
 from publish_guard.status.recorder import BOARD, METRICS
 from publish_guard.worker import worker_index
