@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 import aiohttp
 from multidict import CIMultiDict
@@ -61,6 +61,15 @@ class _AsSent(aiohttp.ClientRequest):
 
     def update_auto_headers(self, skip_auto_headers: object) -> None:
         self._skip_auto_headers = self._SKIPPED
+
+
+class SendOptions(TypedDict, total=False):
+    """What ``send`` and ``request`` take besides the method and target."""
+
+    headers: Required[Mapping[str, str] | CIMultiDict[str]]
+    data: Any  # bytes, a Received body, a StreamReader or None
+    total_timeout: float | None  # None: the settings' connect and read timeouts only
+    from_origin: bool  # the target is relative to the registry's origin, not its base
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,25 +152,11 @@ class Upstream:
 
     @asynccontextmanager
     async def request(
-        self,
-        method: str,
-        relative_target: str,
-        *,
-        headers: Mapping[str, str] | CIMultiDict[str],
-        data: Any = None,
-        total_timeout: float | None = None,
-        from_origin: bool = False,
+        self, method: str, relative_target: str, **options: Unpack[SendOptions]
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         """Send one request; the answer's headers are read, its body is the caller's to read
         within the block (a network failure there is explained too)."""
-        answer = await self.send(
-            method,
-            relative_target,
-            headers=headers,
-            data=data,
-            total_timeout=total_timeout,
-            from_origin=from_origin,
-        )
+        answer = await self.send(method, relative_target, **options)
         try:
             async with answer:
                 yield answer
