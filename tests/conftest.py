@@ -100,3 +100,30 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             reporter.write_sep("=", "the README's compatibility matrix", red=True)
             reporter.write_line(problem)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# Test files that take 30 s or more, longest first (figures from one `make test` on 2 cores).
+# pytest-xdist hands out whole files in collection order (--no-loadscope-reorder keeps it):
+# starting these first keeps one of them from being the last file left while the other workers
+# have nothing to do.
+LONGEST_FIRST = (
+    "tests/matrix/test_registries.py",  # 155 s
+    "tests/matrix/test_clients.py",  # 139 s
+    "tests/e2e/test_publish_promises.py",  # 129 s, 78 of them npm's backoff on a 503
+    "tests/fastpath/test_nginx.py",  # 103 s
+    "tests/transparency/test_commands.py",  # 88 s
+    "tests/registry/test_npm_cli.py",  # 75 s
+    "tests/transparency/test_secrets.py",  # 73 s
+    "tests/e2e/test_collisions.py",  # 65 s
+    "tests/reliability/test_soak.py",  # 62 s
+    "tests/test_serve.py",  # 58 s
+    "tests/shared/test_replicas.py",  # 44 s
+    "tests/shared/test_locks.py",  # 33 s
+    "tests/reliability/test_memory_cap.py",  # 32 s
+    "tests/deploy/test_image_recipe.py",  # 30 s
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(rank)))
