@@ -228,7 +228,7 @@ class Client:
             (project / "yarn.lock").touch()
 
     def _setup(self) -> None:
-        for folder in (self.home, self.workdir / "npm-cache"):
+        for folder in (self.home, self.workdir / "npm-cache", self.workdir / "tmp"):
             folder.mkdir(parents=True, exist_ok=True)
         self._global_npmrc.write_text("")
         self.npmrc.write_text(self._npmrc_text())
@@ -287,6 +287,8 @@ class Client:
             XDG_CACHE_HOME=str(self.home / ".cache"),
             XDG_DATA_HOME=str(self.home / ".local" / "share"),
             XDG_STATE_HOME=str(self.home / ".local" / "state"),
+            # the clients' (and lerna's) temporary files stay in the test's folder, not /tmp
+            TMPDIR=str(self.workdir / "tmp"),
             NPM_CONFIG_USERCONFIG=str(self.npmrc),
             NPM_CONFIG_GLOBALCONFIG=str(self._global_npmrc),
             NO_UPDATE_NOTIFIER="1",
