@@ -45,15 +45,18 @@ def verdaccio_token(verdaccio_user: User) -> str:
 
 
 @pytest.fixture
-def guard() -> Iterator[GuardFactory]:
-    """``guard(upstream_url, *extra_argv)`` runs publish-guard in-process on a free port."""
+def guard(tmp_path: Path) -> Iterator[GuardFactory]:
+    """``guard(upstream_url, *extra_argv)`` runs publish-guard in-process on a free port; the
+    guards of one test share a lock folder in its temp folder (not the machine's default one)."""
     with ExitStack() as stack:
 
         def start(upstream_url: str, *extra_argv: str) -> ServerThread:
             from publish_guard.app import create_app
             from publish_guard.config import load_settings
 
-            argv = ["--upstream", upstream_url, "--listen", "127.0.0.1:0", *extra_argv]
+            locks = str(tmp_path / "guard-locks")
+            argv = ["--upstream", upstream_url, "--listen", "127.0.0.1:0", "--lock-dir", locks]
+            argv += extra_argv
             settings = load_settings(argv, environ={})
             # a later --listen in extra_argv wins, e.g. to match a --public-url
             listen = settings.listen

@@ -6,8 +6,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from tests.harness.http import http_request
 from tests.harness.verdaccio import free_port
@@ -30,8 +31,13 @@ def guard_process(
     upstream: str, *argv: str, log: Path | None = None, port: int | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start ``publish-guard serve`` on a free port; yields (its URL, the process). Output goes to
-    ``log`` (or nowhere); the process is stopped with SIGTERM at the end."""
+    ``log`` (or nowhere); the process is stopped with SIGTERM at the end. Unless ``argv`` sets
+    ``--lock-dir`` (or a ``--config`` file), its lock files go to a temporary folder, not the
+    machine's default one."""
     port = port or free_port()
+    stack = ExitStack()
+    if "--lock-dir" not in argv and "--config" not in argv:
+        argv = ("--lock-dir", stack.enter_context(TemporaryDirectory()) + "/locks", *argv)
     out = log.open("wb") if log else subprocess.DEVNULL
     process = subprocess.Popen(
         [
@@ -57,3 +63,4 @@ def guard_process(
         process.wait(timeout=20)
         if log:
             out.close()  # type: ignore[union-attr]
+        stack.close()
