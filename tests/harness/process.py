@@ -35,32 +35,29 @@ def guard_process(
     ``--lock-dir`` (or a ``--config`` file), its lock files go to a temporary folder, not the
     machine's default one."""
     port = port or free_port()
-    stack = ExitStack()
-    if "--lock-dir" not in argv and "--config" not in argv:
-        argv = ("--lock-dir", stack.enter_context(TemporaryDirectory()) + "/locks", *argv)
-    out = log.open("wb") if log else subprocess.DEVNULL
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "publish_guard",
-            "serve",
-            "--upstream",
-            upstream,
-            "--listen",
-            f"127.0.0.1:{port}",
-            *argv,
-        ],
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_healthy(url)
-        yield url, process
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        if log:
-            out.close()  # type: ignore[union-attr]
-        stack.close()
+    with ExitStack() as stack:
+        if "--lock-dir" not in argv and "--config" not in argv:
+            argv = ("--lock-dir", stack.enter_context(TemporaryDirectory()) + "/locks", *argv)
+        out = stack.enter_context(log.open("wb")) if log else subprocess.DEVNULL
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "publish_guard",
+                "serve",
+                "--upstream",
+                upstream,
+                "--listen",
+                f"127.0.0.1:{port}",
+                *argv,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            wait_healthy(url)
+            yield url, process
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
